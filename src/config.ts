@@ -1,0 +1,86 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+
+/**
+ * The one typed configuration. Sources, later ones winning: built-in defaults, a JSON
+ * config file (`--config`), environment variables (STOWAGE_*), command-line flags.
+ */
+export const configSchema = z
+  .object({
+    host: z.string().min(1).default('127.0.0.1'),
+    port: z.coerce.number().int().min(0).max(65535).default(5000),
+    /** Where the embedded stores live: blobs/, uploads/ and metadata.sqlite. */
+    dataDir: z.string().min(1).default('./data'),
+    /** Metadata database: `sqlite:<file>` or `postgres://…`; defaults to SQLite in dataDir. */
+    databaseUrl: z.string().min(1).optional(),
+    /** The account id that owns the registry (ECR's registryId). */
+    accountId: z.string().regex(/^\d{12}$/, 'must be 12 digits').default('000000000000'),
+    region: z.string().min(1).default('us-east-1'),
+    maxManifestBytes: z.coerce.number().int().positive().default(4 * 1024 * 1024),
+    /** Upload sessions untouched this long are removed. */
+    uploadTimeoutSeconds: z.coerce.number().int().positive().default(24 * 3600),
+    /** How often abandoned uploads are looked for, and pull times are written. */
+    maintenanceIntervalSeconds: z.coerce.number().positive().default(60),
+    pullRecordIntervalSeconds: z.coerce.number().positive().default(5),
+    logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  })
+  .strict();
+
+export type Config = z.infer<typeof configSchema>;
+export type ConfigInput = z.input<typeof configSchema>;
+
+/** Environment variable for each setting. */
+export const ENVIRONMENT_VARIABLES: Record<keyof Config, string> = {
+  host: 'STOWAGE_HOST',
+  port: 'STOWAGE_PORT',
+  dataDir: 'STOWAGE_DATA_DIR',
+  databaseUrl: 'STOWAGE_DATABASE_URL',
+  accountId: 'STOWAGE_ACCOUNT_ID',
+  region: 'STOWAGE_REGION',
+  maxManifestBytes: 'STOWAGE_MAX_MANIFEST_BYTES',
+  uploadTimeoutSeconds: 'STOWAGE_UPLOAD_TIMEOUT_SECONDS',
+  maintenanceIntervalSeconds: 'STOWAGE_MAINTENANCE_INTERVAL_SECONDS',
+  pullRecordIntervalSeconds: 'STOWAGE_PULL_RECORD_INTERVAL_SECONDS',
+  logLevel: 'STOWAGE_LOG_LEVEL',
+};
+
+export class ConfigError extends Error {}
+
+export function loadConfig(options: {
+  file?: string;
+  env?: NodeJS.ProcessEnv;
+  overrides?: Partial<Record<keyof Config, unknown>>;
+}): Config {
+  const fromFile = options.file ? readConfigFile(options.file) : {};
+  const fromEnv: Record<string, unknown> = {};
+  const env = options.env ?? process.env;
+  for (const [key, variable] of Object.entries(ENVIRONMENT_VARIABLES)) {
+    if (env[variable] !== undefined && env[variable] !== '') fromEnv[key] = env[variable];
+  }
+  const overrides = Object.fromEntries(Object.entries(options.overrides ?? {}).filter(([, value]) => value !== undefined));
+  const result = configSchema.safeParse({ ...fromFile, ...fromEnv, ...overrides });
+  if (!result.success) {
+    const problems = result.error.issues.map((issue) => `${issue.path.join('.') || 'config'}: ${issue.message}`);
+    throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
+  }
+  return result.data;
+}
+
+function readConfigFile(file: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new ConfigError(`cannot read config file ${file}: ${(error as Error).message}`);
+  }
+  try {
+    return JSON.parse(text) as Record<string, unknown>;
+  } catch (error) {
+    throw new ConfigError(`config file ${file} is not valid JSON: ${(error as Error).message}`);
+  }
+}
+
+export function databaseUrlOf(config: Config): string {
+  return config.databaseUrl ?? `sqlite:${path.join(config.dataDir, 'metadata.sqlite')}`;
+}

@@ -1,0 +1,14 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Registry } from '../../registry/registry.js';
+
+/** What every `/v2/` handler receives. */
+export interface OciExchange {
+  registry: Registry;
+  request: FastifyRequest;
+  reply: FastifyReply;
+  query: URLSearchParams;
+}
+
+export function locationOf(name: string, rest: string): string {
+  return `/v2/${name}/${rest}`;
+}

@@ -1,0 +1,71 @@
+import type { Readable } from 'node:stream';
+import type { ByteRange } from '../storage/blobs/blob-store.js';
+import { findLinkedBlob, linkBlob, unlinkBlob } from '../storage/meta/blobs.js';
+import type { RegistryContext } from './context.js';
+import { parseDigest, type Digest } from './digest.js';
+import { RegistryError } from './errors.js';
+import { assertRepositoryName } from './names.js';
+import type { Repositories } from './repositories.js';
+
+export interface BlobInfo {
+  digest: Digest;
+  size: number;
+}
+
+/** Reading, deleting and mounting blobs as a repository sees them. */
+export class Blobs {
+  constructor(
+    private readonly context: RegistryContext,
+    private readonly repositories: Repositories,
+  ) {}
+
+  async stat(name: string, digestText: string): Promise<BlobInfo> {
+    const digest = parseDigest(digestText);
+    const repository = await this.repositories.get(name);
+    const blob = await findLinkedBlob(this.context.database.db, repository.id, digest);
+    if (!blob) throw new RegistryError('BLOB_UNKNOWN', `blob ${digest} unknown to repository ${name}`, { digest });
+    return { digest, size: blob.size };
+  }
+
+  /** Opens a blob, or the inclusive `range` of it, once the range is checked against its size. */
+  async open(name: string, digestText: string, range?: ByteRange): Promise<BlobInfo & { stream: Readable }> {
+    const blob = await this.stat(name, digestText);
+    if (range && (range.start > range.end || range.end >= blob.size)) {
+      throw new RegistryError('RANGE_NOT_SATISFIABLE', `range ${range.start}-${range.end} outside blob of ${blob.size} bytes`, {
+        size: blob.size,
+      });
+    }
+    const stream = await this.context.blobs.open(blob.digest, range);
+    if (!stream) throw new RegistryError('BLOB_UNKNOWN', `blob ${blob.digest} content is missing`, { digest: blob.digest });
+    return { ...blob, stream };
+  }
+
+  async delete(name: string, digestText: string): Promise<void> {
+    const digest = parseDigest(digestText);
+    const repository = await this.repositories.get(name);
+    if (!(await unlinkBlob(this.context.database.db, repository.id, digest))) {
+      throw new RegistryError('BLOB_UNKNOWN', `blob ${digest} unknown to repository ${name}`, { digest });
+    }
+  }
+
+  /**
+   * Makes a blob of repository `from` visible in `name` without moving bytes. Resolves to
+   * undefined when the blob cannot be mounted (the caller falls back to an upload).
+   */
+  async mount(name: string, digestText: string, from: string): Promise<BlobInfo | undefined> {
+    const digest = parseDigest(digestText);
+    assertRepositoryName(from);
+    const db = this.context.database.db;
+    let source;
+    try {
+      source = await this.repositories.get(from);
+    } catch {
+      return undefined;
+    }
+    const blob = await findLinkedBlob(db, source.id, digest);
+    if (!blob) return undefined;
+    const target = await this.repositories.forPush(name);
+    await linkBlob(db, target.id, digest, blob.size, this.context.now());
+    return { digest, size: blob.size };
+  }
+}

@@ -1,0 +1,69 @@
+import path from 'node:path';
+import pino, { type Logger } from 'pino';
+import type { FastifyInstance } from 'fastify';
+import { databaseUrlOf, type Config } from './config.js';
+import { buildApp } from './http/app.js';
+import { Registry } from './registry/registry.js';
+import { FsBlobStore } from './storage/blobs/fs-blob-store.js';
+import { openDatabase } from './storage/meta/database.js';
+
+export interface RunningServer {
+  app: FastifyInstance;
+  registry: Registry;
+  /** The address actually bound (port 0 picks a free one). */
+  url: string;
+  close(): Promise<void>;
+}
+
+export function createLogger(config: Pick<Config, 'logLevel'>): Logger {
+  return pino({ level: config.logLevel, base: undefined });
+}
+
+/** Opens storage, starts the HTTP server and the background maintenance. */
+export async function startServer(config: Config, logger: Logger = createLogger(config)): Promise<RunningServer> {
+  const database = await openDatabase({ url: databaseUrlOf(config) });
+  const blobs = new FsBlobStore(path.resolve(config.dataDir));
+  await blobs.init();
+  const registry = new Registry({
+    database,
+    blobs,
+    registryId: config.accountId,
+    now: () => Date.now(),
+    limits: { maxManifestBytes: config.maxManifestBytes, uploadTimeoutMs: config.uploadTimeoutSeconds * 1000 },
+  });
+  const app = await buildApp({ registry, logger });
+  await app.listen({ host: config.host, port: config.port });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+
+  const timers = [
+    every(config.pullRecordIntervalSeconds, () => registry.pulls.flush(), logger, 'recording pull times'),
+    every(config.maintenanceIntervalSeconds, () => registry.uploads.expireAbandoned(), logger, 'expiring uploads'),
+  ];
+
+  return {
+    app,
+    registry,
+    url,
+    async close() {
+      for (const timer of timers) clearInterval(timer);
+      await app.close();
+      await registry.pulls.flush().catch((error) => logger.warn({ err: error }, 'could not record pull times'));
+      await database.close();
+    },
+  };
+}
+
+function every(seconds: number, task: () => Promise<unknown>, logger: Logger, what: string): NodeJS.Timeout {
+  let running = false;
+  const timer = setInterval(() => {
+    if (running) return;
+    running = true;
+    task()
+      .catch((error) => logger.warn({ err: error }, `failed ${what}`))
+      .finally(() => (running = false));
+  }, seconds * 1000);
+  timer.unref();
+  return timer;
+}

@@ -1,0 +1,65 @@
+import type { Readable } from 'node:stream';
+import type { Digest } from '../../registry/digest.js';
+
+/** An inclusive byte range, as HTTP `Range: bytes=start-end` expresses it. */
+export interface ByteRange {
+  start: number;
+  end: number;
+}
+
+export interface StoredBlob {
+  digest: Digest;
+  size: number;
+  modifiedAt: Date;
+}
+
+export interface StoredUpload {
+  id: string;
+  size: number;
+  modifiedAt: Date;
+}
+
+/**
+ * Content-addressed bytes. Implementations: the filesystem (default) and, later, S3.
+ *
+ * Committed blobs are immutable and named by digest. Bytes arrive through uploads: an
+ * upload is an append-only staging area that becomes a blob only through `commitUpload`,
+ * which the caller invokes after it has verified the digest of what it appended. Nothing
+ * above this interface may assume local paths or rename: an S3 store implements uploads
+ * as multipart uploads.
+ */
+export interface BlobStore {
+  /** Size and time of a committed blob, or undefined when absent. */
+  stat(digest: Digest): Promise<StoredBlob | undefined>;
+  /**
+   * Opens a committed blob for streaming, optionally a byte range of it.
+   * Resolves to undefined when the blob is absent.
+   */
+  open(digest: Digest, range?: ByteRange): Promise<Readable | undefined>;
+  /** Removes a committed blob; absent blobs are not an error. */
+  delete(digest: Digest): Promise<void>;
+  /** Every committed blob, in no particular order (for garbage collection). */
+  list(): AsyncIterable<StoredBlob>;
+
+  /** Creates an empty upload. */
+  createUpload(id: string): Promise<void>;
+  /**
+   * Appends a stream to an upload and resolves to the upload's new size. An append is
+   * all or nothing: if the source fails or is cut short, the upload keeps its previous
+   * size.
+   */
+  appendToUpload(id: string, source: Readable): Promise<number>;
+  /** Size of an upload, or undefined when it does not exist. */
+  uploadSize(id: string): Promise<number | undefined>;
+  /** Streams what an upload holds so far (to recompute a digest after a restart). */
+  openUpload(id: string): Promise<Readable | undefined>;
+  /**
+   * Makes an upload's bytes the committed blob `digest`, durably, and removes the upload.
+   * The caller has verified the digest. If the blob already exists the upload is dropped.
+   */
+  commitUpload(id: string, digest: Digest): Promise<void>;
+  /** Removes an upload and its bytes; absent uploads are not an error. */
+  deleteUpload(id: string): Promise<void>;
+  /** Every upload, for expiry of abandoned ones. */
+  listUploads(): AsyncIterable<StoredUpload>;
+}

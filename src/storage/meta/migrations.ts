@@ -1,0 +1,123 @@
+import { sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+import type { Dialect } from './database.js';
+
+/**
+ * Every schema change, in order. Each migration runs on SQLite and PostgreSQL alike;
+ * `types` hides the few type names that differ between the two.
+ */
+function columnTypes(dialect: Dialect) {
+  return dialect === 'postgres'
+    ? {
+        id: sql`bigserial`,
+        // Byte-wise ordering, as SQLite's default: tag and catalog pagination depend on it.
+        text: sql`text collate "C"`,
+        bytes: sql`bytea`,
+      }
+    : { id: sql`integer`, text: sql`text`, bytes: sql`blob` };
+}
+
+function migrations(dialect: Dialect): Record<string, Migration> {
+  const types = columnTypes(dialect);
+  return {
+    '0001_registry_core': {
+      async up(db: Kysely<any>) {
+        await db.schema
+          .createTable('repositories')
+          .addColumn('id', types.id, (c) => (dialect === 'postgres' ? c.primaryKey() : c.primaryKey().autoIncrement()))
+          .addColumn('registry_id', types.text, (c) => c.notNull())
+          .addColumn('name', types.text, (c) => c.notNull())
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .addUniqueConstraint('repositories_registry_name', ['registry_id', 'name'])
+          .execute();
+
+        await db.schema
+          .createTable('blobs')
+          .addColumn('digest', types.text, (c) => c.primaryKey())
+          .addColumn('size', 'bigint', (c) => c.notNull())
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .execute();
+
+        await db.schema
+          .createTable('repository_blobs')
+          .addColumn('repository_id', 'bigint', (c) => c.notNull().references('repositories.id').onDelete('cascade'))
+          .addColumn('digest', types.text, (c) => c.notNull().references('blobs.digest'))
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .addPrimaryKeyConstraint('repository_blobs_pk', ['repository_id', 'digest'])
+          .execute();
+        await db.schema.createIndex('repository_blobs_digest').on('repository_blobs').column('digest').execute();
+
+        await db.schema
+          .createTable('manifests')
+          .addColumn('repository_id', 'bigint', (c) => c.notNull().references('repositories.id').onDelete('cascade'))
+          .addColumn('digest', types.text, (c) => c.notNull())
+          .addColumn('media_type', types.text, (c) => c.notNull())
+          .addColumn('artifact_type', types.text)
+          .addColumn('config_media_type', types.text)
+          .addColumn('subject_digest', types.text)
+          .addColumn('size', 'bigint', (c) => c.notNull())
+          .addColumn('image_size', 'bigint', (c) => c.notNull())
+          .addColumn('content', types.bytes, (c) => c.notNull())
+          .addColumn('pushed_at', 'bigint', (c) => c.notNull())
+          .addColumn('last_pulled_at', 'bigint')
+          .addPrimaryKeyConstraint('manifests_pk', ['repository_id', 'digest'])
+          .execute();
+        await db.schema
+          .createIndex('manifests_subject')
+          .on('manifests')
+          .columns(['repository_id', 'subject_digest'])
+          .execute();
+
+        await db.schema
+          .createTable('manifest_references')
+          .addColumn('repository_id', 'bigint', (c) => c.notNull())
+          .addColumn('manifest_digest', types.text, (c) => c.notNull())
+          .addColumn('referenced_digest', types.text, (c) => c.notNull())
+          .addColumn('kind', types.text, (c) => c.notNull())
+          .addPrimaryKeyConstraint('manifest_references_pk', ['repository_id', 'manifest_digest', 'referenced_digest'])
+          .addForeignKeyConstraint(
+            'manifest_references_manifest',
+            ['repository_id', 'manifest_digest'],
+            'manifests',
+            ['repository_id', 'digest'],
+            (c) => c.onDelete('cascade'),
+          )
+          .execute();
+        await db.schema
+          .createIndex('manifest_references_referenced')
+          .on('manifest_references')
+          .columns(['referenced_digest', 'repository_id'])
+          .execute();
+
+        await db.schema
+          .createTable('tags')
+          .addColumn('repository_id', 'bigint', (c) => c.notNull())
+          .addColumn('name', types.text, (c) => c.notNull())
+          .addColumn('manifest_digest', types.text, (c) => c.notNull())
+          .addColumn('updated_at', 'bigint', (c) => c.notNull())
+          .addPrimaryKeyConstraint('tags_pk', ['repository_id', 'name'])
+          .addForeignKeyConstraint(
+            'tags_manifest',
+            ['repository_id', 'manifest_digest'],
+            'manifests',
+            ['repository_id', 'digest'],
+            (c) => c.onDelete('cascade'),
+          )
+          .execute();
+        await db.schema.createIndex('tags_manifest').on('tags').columns(['repository_id', 'manifest_digest']).execute();
+
+        await db.schema
+          .createTable('uploads')
+          .addColumn('id', types.text, (c) => c.primaryKey())
+          .addColumn('repository_id', 'bigint', (c) => c.notNull().references('repositories.id').onDelete('cascade'))
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .addColumn('updated_at', 'bigint', (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex('uploads_updated').on('uploads').column('updated_at').execute();
+      },
+    },
+  };
+}
+
+export function migrationProvider(dialect: Dialect): MigrationProvider {
+  return { getMigrations: async () => migrations(dialect) };
+}

@@ -1,0 +1,78 @@
+import type { Kysely, Transaction } from 'kysely';
+
+/**
+ * The metadata schema, one interface per table. Times are milliseconds since the epoch
+ * (bigint columns), so both dialects store and compare them the same way.
+ */
+export interface RepositoryTable {
+  id: GeneratedId;
+  registry_id: string;
+  name: string;
+  created_at: number;
+}
+
+export interface BlobTable {
+  digest: string;
+  size: number;
+  created_at: number;
+}
+
+/** A blob is visible in a repository only through a link row. */
+export interface RepositoryBlobTable {
+  repository_id: number;
+  digest: string;
+  created_at: number;
+}
+
+export interface ManifestTable {
+  repository_id: number;
+  digest: string;
+  media_type: string;
+  artifact_type: string | null;
+  config_media_type: string | null;
+  subject_digest: string | null;
+  size: number;
+  image_size: number;
+  content: Uint8Array;
+  pushed_at: number;
+  last_pulled_at: number | null;
+}
+
+/** What a manifest points at: blobs (config, layers) and child manifests (indexes). */
+export interface ManifestReferenceTable {
+  repository_id: number;
+  manifest_digest: string;
+  referenced_digest: string;
+  kind: 'blob' | 'manifest';
+}
+
+export interface TagTable {
+  repository_id: number;
+  name: string;
+  manifest_digest: string;
+  updated_at: number;
+}
+
+export interface UploadTable {
+  id: string;
+  repository_id: number;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface Schema {
+  repositories: RepositoryTable;
+  blobs: BlobTable;
+  repository_blobs: RepositoryBlobTable;
+  manifests: ManifestTable;
+  manifest_references: ManifestReferenceTable;
+  tags: TagTable;
+  uploads: UploadTable;
+}
+
+/** An id the database assigns on insert. */
+import type { Generated } from 'kysely';
+type GeneratedId = Generated<number>;
+
+/** A connection or a transaction: every query function accepts either. */
+export type Queryable = Kysely<Schema> | Transaction<Schema>;
