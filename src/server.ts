@@ -48,7 +48,7 @@ export async function startServer(config: Config, logger: Logger = createLogger(
     url,
     async close() {
       for (const timer of timers) clearInterval(timer);
-      await app.close();
+      await closeGracefully(app);
       await registry.pulls.flush().catch((error) => logger.warn({ err: error }, 'could not record pull times'));
       await database.close();
     },
@@ -66,4 +66,21 @@ function every(seconds: number, task: () => Promise<unknown>, logger: Logger, wh
   }, seconds * 1000);
   timer.unref();
   return timer;
+}
+
+/**
+ * Stops accepting connections and waits for requests in flight. A keep-alive connection
+ * whose last response finished just as closing began is not idle yet at that instant, so
+ * idle connections are swept until the server has closed, and after a grace period the
+ * remaining ones are cut.
+ */
+async function closeGracefully(app: FastifyInstance, graceMs = 10_000): Promise<void> {
+  const sweep = setInterval(() => app.server.closeIdleConnections(), 50);
+  const cut = setTimeout(() => app.server.closeAllConnections(), graceMs);
+  try {
+    await app.close();
+  } finally {
+    clearInterval(sweep);
+    clearTimeout(cut);
+  }
 }

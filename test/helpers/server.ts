@@ -1,0 +1,33 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { loadConfig, type ConfigInput } from '../../src/config.js';
+import { startServer, type RunningServer } from '../../src/server.js';
+import type { Dialect } from '../../src/storage/meta/database.js';
+import { freshDatabaseUrl } from './databases.js';
+
+export interface TestServer extends RunningServer {
+  dataDir: string;
+  /** host:port, as image tools name a registry. */
+  host: string;
+}
+
+/** Starts a registry in this process on a free loopback port, with its own data directory. */
+export async function startTestServer(options: { dialect?: Dialect; config?: Partial<ConfigInput> } = {}): Promise<TestServer> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'stowage-test-'));
+  const databaseUrl = await freshDatabaseUrl(options.dialect ?? 'sqlite', dataDir);
+  const config = loadConfig({
+    env: {},
+    overrides: { port: 0, dataDir, databaseUrl, logLevel: 'silent', ...options.config },
+  });
+  const server = await startServer(config);
+  return {
+    ...server,
+    dataDir,
+    host: new URL(server.url).host,
+    async close() {
+      await server.close();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
