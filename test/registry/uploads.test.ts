@@ -1,0 +1,137 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import { afterEach, describe, expect, it } from 'vitest';
+import { isRegistryError } from '../../src/registry/errors.js';
+import { Registry } from '../../src/registry/registry.js';
+import { FsBlobStore } from '../../src/storage/blobs/fs-blob-store.js';
+import { openDatabase, type Database } from '../../src/storage/meta/database.js';
+import { freshDatabaseUrl, testDialects } from '../helpers/databases.js';
+import { sha256 } from '../helpers/oci-client.js';
+
+interface Fixture {
+  dir: string;
+  url: string;
+  database: Database;
+  clock: { now: number };
+  registry: Registry;
+}
+
+async function openRegistry(dir: string, url: string, clock: { now: number }) {
+  const database = await openDatabase({ url });
+  const blobs = new FsBlobStore(dir);
+  await blobs.init();
+  const registry = new Registry({
+    database,
+    blobs,
+    registryId: '000000000000',
+    now: () => clock.now,
+    limits: { maxManifestBytes: 4 << 20, uploadTimeoutMs: 60_000 },
+  });
+  return { database, registry };
+}
+
+describe.each(testDialects())('upload sessions on %s', (dialect) => {
+  const open: Fixture[] = [];
+  async function fixture(): Promise<Fixture> {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stowage-uploads-'));
+    const url = await freshDatabaseUrl(dialect, dir);
+    const clock = { now: 1_000_000 };
+    const { database, registry } = await openRegistry(dir, url, clock);
+    const created = { dir, url, database, clock, registry };
+    open.push(created);
+    return created;
+  }
+  afterEach(async () => {
+    for (const { database, dir } of open.splice(0)) {
+      await database.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('completes an upload begun by a previous process, recomputing the digest from stored bytes', async () => {
+    const first = await fixture();
+    const session = await first.registry.uploads.start('team/app');
+    await first.registry.uploads.append('team/app', session.id, Readable.from([Buffer.from('part one, ')]), { start: 0, end: 9 });
+    await first.database.close();
+
+    // A new process: no running hash in memory.
+    const { database, registry } = await openRegistry(first.dir, first.url, first.clock);
+    first.database = database;
+    const digest = sha256('part one, part two');
+    await registry.uploads.complete('team/app', session.id, digest, Readable.from([Buffer.from('part two')]));
+    const blob = await registry.blobs.stat('team/app', digest);
+    expect(blob.size).toBe(18);
+  });
+
+  it('verifies sha512 digests too', async () => {
+    const { registry } = await fixture();
+    const { createHash } = await import('node:crypto');
+    const data = Buffer.from('sha512 content');
+    const digest = `sha512:${createHash('sha512').update(data).digest('hex')}`;
+    const session = await registry.uploads.start('team/app');
+    await registry.uploads.append('team/app', session.id, Readable.from([data]));
+    await registry.uploads.complete('team/app', session.id, digest);
+    expect((await registry.blobs.stat('team/app', digest)).size).toBe(data.length);
+  });
+
+  it('expires sessions idle past the timeout, removing their bytes, and keeps active ones', async () => {
+    const { registry, clock, dir } = await fixture();
+    const idle = await registry.uploads.start('team/app');
+    await registry.uploads.append('team/app', idle.id, Readable.from([Buffer.from('abandoned')]));
+    clock.now += 30_000;
+    const active = await registry.uploads.start('team/app');
+    clock.now += 40_000;
+    expect(await registry.uploads.expireAbandoned()).toBe(1);
+    await expect(registry.uploads.status('team/app', idle.id)).rejects.toSatisfy((error) => isRegistryError(error, 'BLOB_UPLOAD_UNKNOWN'));
+    expect((await registry.uploads.status('team/app', active.id)).size).toBe(0);
+    expect(fs.readdirSync(path.join(dir, 'uploads'))).toEqual([active.id]);
+  });
+
+  it('removes store uploads that no session owns once they are old', async () => {
+    const { dir, url } = await fixture();
+    const orphan = path.join(dir, 'uploads', 'direct-orphan');
+    fs.writeFileSync(orphan, 'left by a crash');
+    const old = new Date(Date.now() - 3_600_000);
+    fs.utimesSync(orphan, old, old);
+    // The registry clock is far in the past, so compare against a real-time registry.
+    const { database, registry: realTime } = await openRegistry(dir, url, { now: Date.now() });
+    try {
+      expect(await realTime.uploads.expireAbandoned()).toBe(1);
+      expect(fs.existsSync(orphan)).toBe(false);
+    } finally {
+      await database.close();
+    }
+  });
+
+  it('records pull times in batches, only for GET', async () => {
+    const { registry, clock } = await fixture();
+    const config = Buffer.from('{}');
+    const configDigest = sha256(config);
+    const session = await registry.uploads.start('team/app');
+    await registry.uploads.complete('team/app', session.id, configDigest, Readable.from([config]));
+    const manifest = Buffer.from(
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: 'application/vnd.oci.image.manifest.v1+json',
+        config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: configDigest, size: 2 },
+        layers: [],
+      }),
+    );
+    const pushed = await registry.manifests.put('team/app', 'v1', manifest, 'application/vnd.oci.image.manifest.v1+json');
+    await registry.manifests.get('team/app', 'v1', { recordPull: false });
+    await registry.pulls.flush();
+    const summary = async () =>
+      (await import('../../src/storage/meta/manifests.js')).findManifestSummary(
+        registry.context.database.db,
+        (await registry.repositories.get('team/app')).id,
+        pushed.digest,
+      );
+    expect((await summary())?.lastPulledAt).toBeNull();
+    clock.now += 5;
+    await registry.manifests.get('team/app', 'v1', { recordPull: true });
+    await registry.pulls.flush();
+    expect((await summary())?.lastPulledAt).toBe(clock.now);
+  });
+});
