@@ -27,9 +27,17 @@ export class Blobs {
     return { digest, size: blob.size };
   }
 
-  /** Opens a blob, or the inclusive `range` of it, once the range is checked against its size. */
-  async open(name: string, digestText: string, range?: ByteRange): Promise<BlobInfo & { stream: Readable }> {
+  /**
+   * Opens a blob for reading. `selectRange` sees the blob's size and picks the inclusive
+   * range to read (undefined for all of it); a range outside the blob is refused.
+   */
+  async open(
+    name: string,
+    digestText: string,
+    selectRange?: (size: number) => ByteRange | undefined,
+  ): Promise<BlobInfo & { range: ByteRange | undefined; stream: Readable }> {
     const blob = await this.stat(name, digestText);
+    const range = selectRange?.(blob.size);
     if (range && (range.start > range.end || range.end >= blob.size)) {
       throw new RegistryError('RANGE_NOT_SATISFIABLE', `range ${range.start}-${range.end} outside blob of ${blob.size} bytes`, {
         size: blob.size,
@@ -37,7 +45,7 @@ export class Blobs {
     }
     const stream = await this.context.blobs.open(blob.digest, range);
     if (!stream) throw new RegistryError('BLOB_UNKNOWN', `blob ${blob.digest} content is missing`, { digest: blob.digest });
-    return { ...blob, stream };
+    return { ...blob, range, stream };
   }
 
   async delete(name: string, digestText: string): Promise<void> {
