@@ -93,7 +93,17 @@ function sendError(request: FastifyRequest, reply: FastifyReply, error: unknown)
   if (statusCode && statusCode >= 400 && statusCode < 500) {
     return sendCode(reply, statusCode, 'UNSUPPORTED', (error as Error).message);
   }
+  if (isClientGone(request, error)) {
+    // Nothing can be answered to a client that hung up; its partial data was discarded.
+    request.log.debug({ err: error }, 'client went away');
+    return sendCode(reply, 400, 'BLOB_UPLOAD_INVALID', 'request body was cut short');
+  }
   request.log.error({ err: error }, 'request failed');
   reply.code(500).header('Content-Type', 'application/json');
   reply.send(JSON.stringify({ errors: [{ code: 'UNKNOWN', message: 'internal server error' }] }));
+}
+
+function isClientGone(request: FastifyRequest, error: unknown): boolean {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  return request.raw.destroyed || request.raw.socket?.destroyed === true || code === 'ECONNRESET' || code === 'ERR_STREAM_PREMATURE_CLOSE';
 }
