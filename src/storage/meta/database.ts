@@ -43,7 +43,30 @@ function openSqlite(url: string): Kysely<Schema> {
   sqlite.pragma('synchronous = FULL');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
-  return new Kysely<Schema>({ dialect: new SqliteDialect({ database: sqlite }) });
+  return new Kysely<Schema>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
+}
+
+/**
+ * Kysely prepares a statement for every query; preparing costs more than running the
+ * small indexed queries the registry makes, so prepared statements are reused by SQL text.
+ * better-sqlite3 runs each statement to completion synchronously, so one statement object
+ * is never in use twice at once.
+ */
+function withStatementCache(sqlite: SqliteDatabase.Database, capacity = 512) {
+  const statements = new Map<string, SqliteDatabase.Statement>();
+  return {
+    close: () => sqlite.close(),
+    prepare(sqlText: string) {
+      let statement = statements.get(sqlText);
+      if (!statement) {
+        statement = sqlite.prepare(sqlText);
+        // Statements built from variable-length IN lists are many; keep the cache bounded.
+        if (statements.size >= capacity) statements.delete(statements.keys().next().value!);
+        statements.set(sqlText, statement);
+      }
+      return statement;
+    },
+  };
 }
 
 function openPostgres(url: string): Kysely<Schema> {
