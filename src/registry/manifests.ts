@@ -6,7 +6,7 @@ import { digestAlgorithm, digestOf, looksLikeDigest, parseDigest, type Digest } 
 import { RegistryError } from './errors.js';
 import { parseManifest, type Descriptor, type ParsedManifest } from './manifest.js';
 import { MediaType } from './media-types.js';
-import { assertTag } from './names.js';
+import { assertRepositoryName, assertTag } from './names.js';
 import type { PullRecorder } from './pull-recorder.js';
 import type { Repositories } from './repositories.js';
 
@@ -108,15 +108,14 @@ export class Manifests {
   /** The manifest a tag or digest names. `recordPull` marks it pulled (GET, not HEAD). */
   async get(name: string, referenceText: string, options: { recordPull: boolean }): Promise<StoredManifest> {
     const reference = parseReference(referenceText);
-    const repository = await this.repositories.get(name);
-    const db = this.context.database.db;
-    const found =
-      'digest' in reference
-        ? await manifestRows.findManifest(db, repository.id, reference.digest)
-        : await manifestRows.findManifestByTag(db, repository.id, reference.tag);
-    if (!found) throw new RegistryError('MANIFEST_UNKNOWN', `manifest ${referenceText} unknown to repository ${name}`);
-    if (options.recordPull) this.pulls.record(repository.id, found.digest);
-    return { ...found, digest: found.digest as Digest };
+    assertRepositoryName(name);
+    const found = await manifestRows.findManifestByName(this.context.database.db, this.context.registryId, name, reference);
+    if (!found) {
+      await this.repositories.get(name); // NAME_UNKNOWN when the repository itself is missing
+      throw new RegistryError('MANIFEST_UNKNOWN', `manifest ${referenceText} unknown to repository ${name}`);
+    }
+    if (options.recordPull) this.pulls.record(found.repositoryId, found.digest);
+    return { digest: found.digest as Digest, mediaType: found.mediaType, content: found.content, subjectDigest: found.subjectDigest };
   }
 
   /** Deletes a manifest (by digest, with its tags) or only a tag. */

@@ -90,13 +90,16 @@ describe.each(testDialects())('metadata queries on %s', (dialect) => {
 
     await putTag(database.db, repository.id, 'v1', 'sha256:m1', 10);
     await putTag(database.db, repository.id, 'latest', 'sha256:m1', 10);
-    const byTag = await manifests.findManifestByTag(database.db, repository.id, 'v1');
+    const byTag = await manifests.findManifestByName(database.db, REGISTRY, 'manifests/app', { tag: 'v1' });
     expect(byTag?.digest).toBe('sha256:m1');
+    expect(byTag?.repositoryId).toBe(repository.id);
+    expect((await manifests.findManifestByName(database.db, REGISTRY, 'manifests/app', { digest: 'sha256:m1' }))?.digest).toBe('sha256:m1');
+    expect(await manifests.findManifestByName(database.db, '111111111111', 'manifests/app', { tag: 'v1' })).toBeUndefined();
     expect(Buffer.from(byTag!.content)).toEqual(content);
     expect(await tagsOfManifest(database.db, repository.id, 'sha256:m1')).toEqual(['latest', 'v1']);
 
     expect(await manifests.deleteManifest(database.db, repository.id, 'sha256:m1')).toBe(true);
-    expect(await manifests.findManifestByTag(database.db, repository.id, 'v1')).toBeUndefined();
+    expect(await manifests.findManifestByName(database.db, REGISTRY, 'manifests/app', { tag: 'v1' })).toBeUndefined();
     expect(await listTagNames(database.db, repository.id, { limit: 10 })).toEqual([]);
     const references = await database.db.selectFrom('manifest_references').selectAll().where('repository_id', '=', repository.id).execute();
     expect(references).toEqual([]);
@@ -108,7 +111,7 @@ describe.each(testDialects())('metadata queries on %s', (dialect) => {
     await manifests.insertManifest(database.db, manifestRecord(repository.id, 'sha256:t2'), []);
     for (const tag of ['b', 'A', 'a', '_z', '1']) await putTag(database.db, repository.id, tag, 'sha256:t1', 1);
     await putTag(database.db, repository.id, 'a', 'sha256:t2', 2);
-    expect((await manifests.findManifestByTag(database.db, repository.id, 'a'))?.digest).toBe('sha256:t2');
+    expect((await manifests.findManifestByName(database.db, REGISTRY, 'tags/app', { tag: 'a' }))?.digest).toBe('sha256:t2');
     expect(await listTagNames(database.db, repository.id, { limit: 10 })).toEqual(['1', 'A', '_z', 'a', 'b']);
     expect(await listTagNames(database.db, repository.id, { last: 'A', limit: 2 })).toEqual(['_z', 'a']);
     expect(await deleteTag(database.db, repository.id, 'b')).toBe(true);

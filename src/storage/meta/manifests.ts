@@ -104,36 +104,39 @@ function dedupeReferences(references: ManifestReference[]): ManifestReference[] 
   return [...seen.values()];
 }
 
-export async function findManifest(
+/**
+ * The manifest a repository name and a tag or digest lead to, in one query: the hot path
+ * of every pull.
+ */
+export async function findManifestByName(
   db: Queryable,
-  repositoryId: number,
-  digest: string,
-): Promise<{ digest: string; mediaType: string; content: Uint8Array; subjectDigest: string | null } | undefined> {
-  const row = await db
-    .selectFrom('manifests')
-    .select(['digest', 'media_type', 'content', 'subject_digest'])
-    .where('repository_id', '=', repositoryId)
-    .where('digest', '=', digest)
-    .executeTakeFirst();
-  return row && { digest: row.digest, mediaType: row.media_type, content: row.content, subjectDigest: row.subject_digest };
-}
-
-/** Resolves a tag to its manifest in one query. */
-export async function findManifestByTag(
-  db: Queryable,
-  repositoryId: number,
-  tag: string,
-): Promise<{ digest: string; mediaType: string; content: Uint8Array; subjectDigest: string | null } | undefined> {
-  const row = await db
-    .selectFrom('tags')
-    .innerJoin('manifests', (join) =>
-      join.onRef('manifests.repository_id', '=', 'tags.repository_id').onRef('manifests.digest', '=', 'tags.manifest_digest'),
-    )
-    .select(['manifests.digest', 'manifests.media_type', 'manifests.content', 'manifests.subject_digest'])
-    .where('tags.repository_id', '=', repositoryId)
-    .where('tags.name', '=', tag)
-    .executeTakeFirst();
-  return row && { digest: row.digest, mediaType: row.media_type, content: row.content, subjectDigest: row.subject_digest };
+  registryId: string,
+  repositoryName: string,
+  reference: { tag: string } | { digest: string },
+): Promise<{ repositoryId: number; digest: string; mediaType: string; content: Uint8Array; subjectDigest: string | null } | undefined> {
+  const repository = db
+    .selectFrom('repositories')
+    .where('repositories.registry_id', '=', registryId)
+    .where('repositories.name', '=', repositoryName);
+  const columns = ['repositories.id', 'manifests.digest', 'manifests.media_type', 'manifests.content', 'manifests.subject_digest'] as const;
+  const row =
+    'tag' in reference
+      ? await repository
+          .innerJoin('tags', 'tags.repository_id', 'repositories.id')
+          .innerJoin('manifests', (join) =>
+            join.onRef('manifests.repository_id', '=', 'tags.repository_id').onRef('manifests.digest', '=', 'tags.manifest_digest'),
+          )
+          .where('tags.name', '=', reference.tag)
+          .select(columns)
+          .executeTakeFirst()
+      : await repository
+          .innerJoin('manifests', 'manifests.repository_id', 'repositories.id')
+          .where('manifests.digest', '=', reference.digest)
+          .select(columns)
+          .executeTakeFirst();
+  return (
+    row && { repositoryId: row.id, digest: row.digest, mediaType: row.media_type, content: row.content, subjectDigest: row.subject_digest }
+  );
 }
 
 export async function findManifestSummary(db: Queryable, repositoryId: number, digest: string): Promise<ManifestSummary | undefined> {
