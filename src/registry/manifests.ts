@@ -6,7 +6,7 @@ import { digestAlgorithm, digestOf, looksLikeDigest, parseDigest, type Digest } 
 import { RegistryError } from './errors.js';
 import { parseManifest, type Descriptor, type ParsedManifest } from './manifest.js';
 import { MediaType } from './media-types.js';
-import { assertRepositoryName, assertTag } from './names.js';
+import { assertRepositoryName, assertTag, isValidTag } from './names.js';
 import type { PullRecorder } from './pull-recorder.js';
 import type { Repositories } from './repositories.js';
 
@@ -51,10 +51,12 @@ export class Manifests {
       throw new RegistryError('DIGEST_INVALID', `manifest digest ${digest} does not match reference ${reference.digest}`, { digest: reference.digest });
     }
     const manifest = parseManifest(body, contentType);
-    const repository = await this.repositories.forPush(name);
-    const imageSize = await this.checkReferences(repository.id, manifest);
+    // A refused push must not create the repository: a new one is created in the transaction that stores the manifest.
+    const existing = await this.repositories.find(name);
+    const imageSize = await this.checkReferences(existing?.id, manifest);
     const now = this.context.now();
     await this.context.database.db.transaction().execute(async (trx) => {
+      const repository = existing ?? (await this.repositories.forPush(name, trx));
       await manifestRows.insertManifest(
         trx,
         {
@@ -80,10 +82,13 @@ export class Manifests {
     return { digest, subjectDigest: manifest.subject?.digest ?? null };
   }
 
-  /** Verifies that referenced blobs and manifests exist; resolves to the image size. */
-  private async checkReferences(repositoryId: number, manifest: ParsedManifest): Promise<number> {
+  /**
+   * Verifies that referenced blobs and manifests exist; resolves to the image size. A
+   * repository that does not exist yet (`repositoryId` undefined) holds nothing.
+   */
+  private async checkReferences(repositoryId: number | undefined, manifest: ParsedManifest): Promise<number> {
     const db = this.context.database.db;
-    const blobs = await findLinkedBlobs(db, repositoryId, unique(manifest.requiredBlobs));
+    const blobs = repositoryId === undefined ? new Map<string, { size: number }>() : await findLinkedBlobs(db, repositoryId, unique(manifest.requiredBlobs));
     for (const descriptor of manifest.requiredBlobs) {
       const blob = blobs.get(descriptor.digest);
       if (!blob) {
@@ -96,7 +101,7 @@ export class Manifests {
     if (manifest.kind === 'image') return manifest.layerBytes;
     let imageSize = 0;
     for (const descriptor of manifest.requiredManifests) {
-      const child = await manifestRows.findManifestSummary(db, repositoryId, descriptor.digest);
+      const child = repositoryId === undefined ? undefined : await manifestRows.findManifestSummary(db, repositoryId, descriptor.digest);
       if (!child) {
         throw new RegistryError('MANIFEST_REFERENCE_UNKNOWN', `manifest ${descriptor.digest} is not in the repository`, { digest: descriptor.digest });
       }
@@ -107,9 +112,10 @@ export class Manifests {
 
   /** The manifest a tag or digest names. `recordPull` marks it pulled (GET, not HEAD). */
   async get(name: string, referenceText: string, options: { recordPull: boolean }): Promise<StoredManifest> {
-    const reference = parseReference(referenceText);
+    // A tag no push could have created names no manifest: unknown (404) rather than invalid.
+    const reference = looksLikeDigest(referenceText) || isValidTag(referenceText) ? parseReference(referenceText) : undefined;
     assertRepositoryName(name);
-    const found = await manifestRows.findManifestByName(this.context.database.db, this.context.registryId, name, reference);
+    const found = reference && (await manifestRows.findManifestByName(this.context.database.db, this.context.registryId, name, reference));
     if (!found) {
       await this.repositories.get(name); // NAME_UNKNOWN when the repository itself is missing
       throw new RegistryError('MANIFEST_UNKNOWN', `manifest ${referenceText} unknown to repository ${name}`);

@@ -31,7 +31,8 @@ export const OCI_ERRORS: Record<RegistryErrorKind, { status: number; code: OciEr
   MANIFEST_INVALID: { status: 400, code: 'MANIFEST_INVALID' },
   MANIFEST_TOO_LARGE: { status: 413, code: 'MANIFEST_INVALID' },
   MANIFEST_UNKNOWN: { status: 404, code: 'MANIFEST_UNKNOWN' },
-  MANIFEST_REFERENCE_UNKNOWN: { status: 400, code: 'MANIFEST_UNKNOWN' },
+  // The spec answers a missing child manifest like a missing blob: "manifest references a manifest or blob unknown".
+  MANIFEST_REFERENCE_UNKNOWN: { status: 400, code: 'MANIFEST_BLOB_UNKNOWN' },
   MANIFEST_NOT_ACCEPTABLE: { status: 404, code: 'MANIFEST_UNKNOWN' },
   NAME_INVALID: { status: 400, code: 'NAME_INVALID' },
   NAME_UNKNOWN: { status: 404, code: 'NAME_UNKNOWN' },

@@ -31,8 +31,9 @@ export async function listReferrers({ registry, reply, query }: OciExchange, nam
   const artifactType = query.get('artifactType') ?? undefined;
   const manifests = await registry.manifests.listReferrers(name, digest, artifactType);
   if (artifactType !== undefined) reply.header('OCI-Filters-Applied', 'artifactType');
+  // A Buffer, so that the Content-Type goes out exactly as the spec names it (no charset added).
   reply
     .code(200)
     .header('Content-Type', MediaType.ociIndex)
-    .send(JSON.stringify({ schemaVersion: 2, mediaType: MediaType.ociIndex, manifests }));
+    .send(Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: MediaType.ociIndex, manifests })));
 }
