@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const STOWAGE_MAIN = path.join(ROOT, 'dist', 'main.js');
+const START_TIMEOUT_MS = 30_000;
 
 export interface ServerProcess {
   child: ChildProcess;
@@ -28,12 +29,21 @@ export async function spawnServer(args: string[], env: NodeJS.ProcessEnv = {}): 
   const stderr: string[] = [];
   child.stderr!.on('data', (chunk) => stderr.push(String(chunk)));
   const url = await new Promise<string>((resolve, reject) => {
+    // A server that never says it is serving must not outlive the test that started it.
+    const deadline = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`stowage did not start serving within ${START_TIMEOUT_MS} ms: ${stderr.join('')}`));
+    }, START_TIMEOUT_MS);
+    child.once('exit', () => clearTimeout(deadline));
     const lines = readline.createInterface({ input: child.stdout! });
     lines.on('line', (line) => {
       log.push(line);
       try {
         const entry = JSON.parse(line) as { msg?: string; url?: string };
-        if (entry.msg === 'stowage is serving' && entry.url) resolve(entry.url);
+        if (entry.msg === 'stowage is serving' && entry.url) {
+          clearTimeout(deadline);
+          resolve(entry.url);
+        }
       } catch {
         // not JSON: keep it in the log only
       }
