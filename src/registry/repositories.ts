@@ -1,4 +1,5 @@
 import { ensureRepository, findRepository, listRepositoryNames, type RepositoryRow } from '../storage/meta/repositories.js';
+import type { Queryable } from '../storage/meta/schema.js';
 import type { RegistryContext } from './context.js';
 import { RegistryError } from './errors.js';
 import { assertRepositoryName } from './names.js';
@@ -14,10 +15,18 @@ export class Repositories {
     return repository;
   }
 
-  /** The repository a push goes to: created on first push. */
-  async forPush(name: string): Promise<RepositoryRow> {
+  /** The repository, or undefined when it does not exist (yet). */
+  async find(name: string): Promise<RepositoryRow | undefined> {
     assertRepositoryName(name);
-    const db = this.context.database.db;
+    return findRepository(this.context.database.db, this.context.registryId, name);
+  }
+
+  /**
+   * The repository a push goes to: created on first push. Pass the transaction that
+   * stores what is pushed, so that a push that fails creates no repository.
+   */
+  async forPush(name: string, db: Queryable = this.context.database.db): Promise<RepositoryRow> {
+    assertRepositoryName(name);
     return (
       (await findRepository(db, this.context.registryId, name)) ??
       ensureRepository(db, this.context.registryId, name, this.context.now())

@@ -87,14 +87,15 @@ export class Uploads {
         await this.discard(id);
         throw error;
       }
-      return this.commit(id, repositoryId, digest, { session: true });
+      return this.commit(id, { id: repositoryId }, digest, { session: true });
     });
   }
 
   /** A whole blob in one request (`POST ?digest=` with a body). */
   async uploadWhole(name: string, digestText: string, source: Readable, declaredLength?: number): Promise<Digest> {
     const digest = parseDigest(digestText);
-    const repository = await this.repositories.forPush(name);
+    // A new repository is created only when the blob is committed: a refused upload creates none.
+    const repository = (await this.repositories.find(name)) ?? { name };
     const id = DIRECT_UPLOAD_PREFIX + randomUUID();
     await this.context.blobs.createUpload(id);
     this.hashes.set(id, { calculator: new DigestCalculator(digestAlgorithm(digest)), size: 0 });
@@ -104,7 +105,7 @@ export class Uploads {
       await this.discard(id);
       throw error;
     }
-    return this.commit(id, repository.id, digest, { session: false });
+    return this.commit(id, repository, digest, { session: false });
   }
 
   async cancel(name: string, id: string): Promise<void> {
@@ -181,7 +182,8 @@ export class Uploads {
     return newSize;
   }
 
-  private async commit(id: string, repositoryId: number, digest: Digest, options: { session: boolean }): Promise<Digest> {
+  /** Verifies and commits an upload into `repository`: an existing one (`id`), or one to create (`name`). */
+  private async commit(id: string, repository: { id: number } | { name: string }, digest: Digest, options: { session: boolean }): Promise<Digest> {
     try {
       const actual = await this.digestOfUpload(id, digestAlgorithm(digest));
       if (actual.digest !== digest) {
@@ -190,6 +192,7 @@ export class Uploads {
       await this.context.blobs.commitUpload(id, digest);
       this.hashes.delete(id);
       await this.context.database.db.transaction().execute(async (trx) => {
+        const repositoryId = 'id' in repository ? repository.id : (await this.repositories.forPush(repository.name, trx)).id;
         await linkBlob(trx, repositoryId, digest, actual.size, this.context.now());
         if (options.session) await uploadRows.deleteUpload(trx, id);
       });
