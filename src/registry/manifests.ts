@@ -147,7 +147,10 @@ export class Manifests {
   /** Descriptors of the manifests whose subject is `digest`, optionally of one artifact type. */
   async listReferrers(name: string, digestText: string, artifactType?: string): Promise<Descriptor[]> {
     const digest = parseDigest(digestText);
-    const repository = await this.repositories.get(name);
+    // The spec forbids 404 here (clients take it to mean "no referrers API"): a repository
+    // that does not exist yet simply has no referrers.
+    const repository = await this.repositories.find(name);
+    if (!repository) return [];
     const rows = await manifestRows.listReferrers(this.context.database.db, repository.id, digest);
     const descriptors = rows.map((row): Descriptor => {
       const descriptor: Descriptor = {

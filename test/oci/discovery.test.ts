@@ -319,6 +319,13 @@ describe.each(testDialects())('content discovery workflow on %s', (dialect) => {
       expect(after.manifests).toHaveLength(before.manifests.length - 1);
     });
 
+    it('answers a repository that does not exist yet with 200 and an empty index, never 404', async () => {
+      const response = await client.fetch(`/v2/${NAME}-never-pushed/referrers/${subject.digest}`);
+      expect(response.status).toBe(200);
+      expect(response.headers.get('content-type')).toBe('application/vnd.oci.image.index.v1+json');
+      expect(((await response.json()) as Index).manifests).toEqual([]);
+    });
+
     it('answers a malformed digest with 400', async () => {
       const response = await client.fetch(`/v2/${NAME}/referrers/sha256:totallywrong`);
       expect(response.status).toBe(400);

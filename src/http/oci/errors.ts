@@ -15,7 +15,7 @@ export const OCI_ERROR_MESSAGES = {
   UNAUTHORIZED: 'authentication required',
   DENIED: 'requested access to the resource is denied',
   UNSUPPORTED: 'the operation is unsupported',
-  TOO_MANY_REQUESTS: 'too many requests',
+  TOOMANYREQUESTS: 'too many requests',
   PAGINATION_NUMBER_INVALID: 'invalid number of results requested',
 } as const;
 
@@ -40,7 +40,8 @@ export const OCI_ERRORS: Record<RegistryErrorKind, { status: number; code: OciEr
   SIZE_INVALID: { status: 400, code: 'SIZE_INVALID' },
   TAG_INVALID: { status: 400, code: 'MANIFEST_INVALID' },
   UNSUPPORTED: { status: 405, code: 'UNSUPPORTED' },
-  TOO_MANY_REQUESTS: { status: 429, code: 'TOO_MANY_REQUESTS' },
+  // The spec spells this code without underscores.
+  TOO_MANY_REQUESTS: { status: 429, code: 'TOOMANYREQUESTS' },
   UNAUTHORIZED: { status: 401, code: 'UNAUTHORIZED' },
   DENIED: { status: 403, code: 'DENIED' },
 };
