@@ -31,7 +31,7 @@ export async function startServer(config: Config, logger: Logger = createLogger(
     now: () => Date.now(),
     limits: { maxManifestBytes: config.maxManifestBytes, uploadTimeoutMs: config.uploadTimeoutSeconds * 1000 },
   });
-  const app = await buildApp({ registry, logger });
+  const app = await buildApp({ registry, logger, region: config.region });
   await app.listen({ host: config.host, port: config.port });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;

@@ -1,11 +1,12 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Registry } from '../registry/registry.js';
+import { ecrPlugin } from './ecr/plugin.js';
 import { healthPlugin } from './health.js';
 import { ociPlugin } from './oci/plugin.js';
 
 /** Assembles the HTTP edge: one plugin per API surface. */
-export async function buildApp(options: { registry: Registry; logger: Logger }): Promise<FastifyInstance> {
+export async function buildApp(options: { registry: Registry; logger: Logger; region: string }): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: options.logger as FastifyBaseLogger,
     // Per-request log lines cost more than a manifest GET itself.
@@ -18,5 +19,6 @@ export async function buildApp(options: { registry: Registry; logger: Logger }):
   });
   await app.register(healthPlugin, { registry: options.registry });
   await app.register(ociPlugin, { registry: options.registry });
+  await app.register(ecrPlugin, { registry: options.registry, region: options.region });
   return app;
 }

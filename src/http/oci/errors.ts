@@ -39,6 +39,12 @@ export const OCI_ERRORS: Record<RegistryErrorKind, { status: number; code: OciEr
   RANGE_NOT_SATISFIABLE: { status: 416, code: 'BLOB_UPLOAD_INVALID' },
   SIZE_INVALID: { status: 400, code: 'SIZE_INVALID' },
   TAG_INVALID: { status: 400, code: 'MANIFEST_INVALID' },
+  TAG_IMMUTABLE: { status: 400, code: 'MANIFEST_INVALID' },
+  // Control-plane failures; a /v2/ request does not meet them, but every kind has an answer.
+  REPOSITORY_ALREADY_EXISTS: { status: 400, code: 'UNSUPPORTED' },
+  REPOSITORY_NOT_EMPTY: { status: 400, code: 'UNSUPPORTED' },
+  REPOSITORY_POLICY_NOT_FOUND: { status: 404, code: 'NAME_UNKNOWN' },
+  INVALID_PARAMETER: { status: 400, code: 'UNSUPPORTED' },
   UNSUPPORTED: { status: 405, code: 'UNSUPPORTED' },
   // The spec spells this code without underscores.
   TOO_MANY_REQUESTS: { status: 429, code: 'TOOMANYREQUESTS' },

@@ -1,9 +1,8 @@
 import { RegistryError } from '../../registry/errors.js';
 import { looksLikeDigest } from '../../registry/digest.js';
-import { contentLength } from './headers.js';
+import { readBody } from '../read-body.js';
 import { accepts } from './headers.js';
 import { locationOf, type OciExchange } from './handler.js';
-import type { IncomingMessage } from 'node:http';
 
 async function getOrHead(exchange: OciExchange, name: string, reference: string, method: 'GET' | 'HEAD'): Promise<void> {
   const { registry, request, reply } = exchange;
@@ -28,7 +27,7 @@ export const headManifest = (exchange: OciExchange, name: string, reference: str
 export async function putManifest(exchange: OciExchange, name: string, reference: string): Promise<void> {
   const { registry, request, reply } = exchange;
   const limit = registry.context.limits.maxManifestBytes;
-  const body = await readLimited(request.raw, limit, contentLength(request.headers));
+  const body = await readBody(request.raw, limit, () => new RegistryError('MANIFEST_TOO_LARGE', `manifest exceeds the limit of ${limit} bytes`));
   const pushed = await registry.manifests.put(name, reference, body, request.headers['content-type']);
   reply
     .code(201)
@@ -42,24 +41,4 @@ export async function putManifest(exchange: OciExchange, name: string, reference
 export async function deleteManifest(exchange: OciExchange, name: string, reference: string): Promise<void> {
   await exchange.registry.manifests.delete(name, reference);
   exchange.reply.code(202).header('Content-Length', 0).send();
-}
-
-/** Reads a request body of at most `limit` bytes into memory (manifests only). */
-async function readLimited(stream: IncomingMessage, limit: number, declared: number | undefined): Promise<Buffer> {
-  const tooLarge = () => new RegistryError('MANIFEST_TOO_LARGE', `manifest exceeds the limit of ${limit} bytes`);
-  if (declared !== undefined && declared > limit) {
-    stream.resume();
-    throw tooLarge();
-  }
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of stream) {
-    size += (chunk as Buffer).length;
-    if (size > limit) {
-      stream.resume();
-      throw tooLarge();
-    }
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks, size);
 }

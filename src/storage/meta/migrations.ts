@@ -115,6 +115,25 @@ function migrations(dialect: Dialect): Record<string, Migration> {
         await db.schema.createIndex('uploads_updated').on('uploads').column('updated_at').execute();
       },
     },
+    '0002_repository_settings': {
+      async up(db: Kysely<any>) {
+        // ECR's per-repository settings; a repository created by a push gets ECR's defaults.
+        await db.schema.alterTable('repositories').addColumn('image_tag_mutability', types.text, (c) => c.notNull().defaultTo('MUTABLE')).execute();
+        await db.schema.alterTable('repositories').addColumn('tag_mutability_exclusions', types.text).execute();
+        await db.schema.alterTable('repositories').addColumn('scan_on_push', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+        await db.schema.alterTable('repositories').addColumn('encryption_type', types.text, (c) => c.notNull().defaultTo('AES256')).execute();
+        await db.schema.alterTable('repositories').addColumn('kms_key', types.text).execute();
+        await db.schema.alterTable('repositories').addColumn('policy', types.text).execute();
+
+        await db.schema
+          .createTable('repository_tags')
+          .addColumn('repository_id', 'bigint', (c) => c.notNull().references('repositories.id').onDelete('cascade'))
+          .addColumn('key', types.text, (c) => c.notNull())
+          .addColumn('value', types.text, (c) => c.notNull())
+          .addPrimaryKeyConstraint('repository_tags_pk', ['repository_id', 'key'])
+          .execute();
+      },
+    },
   };
 }
 

@@ -9,6 +9,23 @@ export interface RepositoryTable {
   registry_id: string;
   name: string;
   created_at: number;
+  /** MUTABLE | IMMUTABLE | MUTABLE_WITH_EXCLUSION | IMMUTABLE_WITH_EXCLUSION */
+  image_tag_mutability: Generated<string>;
+  /** JSON list of `{filterType, filter}`, or null. */
+  tag_mutability_exclusions: string | null;
+  scan_on_push: Generated<number>;
+  /** AES256 | KMS | KMS_DSSE */
+  encryption_type: Generated<string>;
+  kms_key: string | null;
+  /** The repository policy document, as the client sent it. */
+  policy: string | null;
+}
+
+/** Resource tags (key/value labels) on a repository, as ECR's TagResource sets them. */
+export interface RepositoryTagTable {
+  repository_id: number;
+  key: string;
+  value: string;
 }
 
 export interface BlobTable {
@@ -62,6 +79,7 @@ export interface UploadTable {
 
 export interface Schema {
   repositories: RepositoryTable;
+  repository_tags: RepositoryTagTable;
   blobs: BlobTable;
   repository_blobs: RepositoryBlobTable;
   manifests: ManifestTable;

@@ -1,0 +1,32 @@
+import { RegistryError, type RegistryErrorKind } from '../../registry/errors.js';
+import { AwsError } from './errors.js';
+
+/** How domain failures are named in ECR's API (the service model's exception names). */
+const ECR_EXCEPTIONS: Partial<Record<RegistryErrorKind, string>> = {
+  NAME_UNKNOWN: 'RepositoryNotFoundException',
+  NAME_INVALID: 'InvalidParameterException',
+  INVALID_PARAMETER: 'InvalidParameterException',
+  REPOSITORY_ALREADY_EXISTS: 'RepositoryAlreadyExistsException',
+  REPOSITORY_NOT_EMPTY: 'RepositoryNotEmptyException',
+  REPOSITORY_POLICY_NOT_FOUND: 'RepositoryPolicyNotFoundException',
+  MANIFEST_UNKNOWN: 'ImageNotFoundException',
+  MANIFEST_INVALID: 'InvalidParameterException',
+  MANIFEST_TOO_LARGE: 'InvalidParameterException',
+  MANIFEST_BLOB_UNKNOWN: 'LayersNotFoundException',
+  MANIFEST_REFERENCE_UNKNOWN: 'ReferencedImagesNotFoundException',
+  TAG_INVALID: 'InvalidParameterException',
+  TAG_IMMUTABLE: 'ImageTagAlreadyExistsException',
+  DIGEST_INVALID: 'ImageDigestDoesNotMatchException',
+  BLOB_UNKNOWN: 'LayersNotFoundException',
+  BLOB_UPLOAD_UNKNOWN: 'UploadNotFoundException',
+  BLOB_UPLOAD_INVALID: 'InvalidLayerPartException',
+  RANGE_NOT_SATISFIABLE: 'InvalidLayerPartException',
+  SIZE_INVALID: 'InvalidLayerException',
+};
+
+/** The AWS exception for a domain failure, or undefined for anything else. */
+export function ecrOperationError(error: unknown): AwsError | undefined {
+  if (!(error instanceof RegistryError)) return undefined;
+  const type = ECR_EXCEPTIONS[error.kind];
+  return type ? new AwsError(type, error.message) : undefined;
+}

@@ -1,0 +1,15 @@
+import type { Registry } from '../../registry/registry.js';
+
+/** What every control-plane operation receives. */
+export interface OperationContext {
+  /** The registry of the account the request acts on. */
+  registry: Registry;
+  /** The validated request members. */
+  input: Record<string, unknown>;
+  region: string;
+  /** Host and port the client addressed, for `repositoryUri` and `proxyEndpoint`. */
+  host: string;
+}
+
+/** An operation answers a plain object; dates are sent as epoch seconds. */
+export type Operation = (context: OperationContext) => Promise<Record<string, unknown>>;
