@@ -3,21 +3,42 @@ import type { RegistryContext } from './context.js';
 import { Manifests } from './manifests.js';
 import { PullRecorder } from './pull-recorder.js';
 import { Repositories } from './repositories.js';
-import { Uploads } from './uploads.js';
+import { UploadSessionState, Uploads } from './uploads.js';
 
-/** The registry domain: one object per aggregate, sharing one context. */
+/** What the registries of all accounts in one process share. */
+interface SharedState {
+  uploadSessions: UploadSessionState;
+  pulls: PullRecorder;
+  accounts: Map<string, Registry>;
+}
+
+/**
+ * The registry domain of one account (ECR's registryId): one object per aggregate, sharing
+ * one context. `forAccount` gives another account's registry over the same storage.
+ */
 export class Registry {
   readonly repositories: Repositories;
   readonly blobs: Blobs;
   readonly uploads: Uploads;
   readonly manifests: Manifests;
   readonly pulls: PullRecorder;
+  private readonly shared: SharedState;
 
-  constructor(readonly context: RegistryContext) {
+  constructor(
+    readonly context: RegistryContext,
+    shared?: SharedState,
+  ) {
+    this.shared = shared ?? { uploadSessions: new UploadSessionState(), pulls: new PullRecorder(context), accounts: new Map() };
+    this.shared.accounts.set(context.registryId, this);
     this.repositories = new Repositories(context);
     this.blobs = new Blobs(context, this.repositories);
-    this.uploads = new Uploads(context, this.repositories);
-    this.pulls = new PullRecorder(context);
+    this.uploads = new Uploads(context, this.repositories, this.shared.uploadSessions);
+    this.pulls = this.shared.pulls;
     this.manifests = new Manifests(context, this.repositories, this.pulls);
+  }
+
+  /** The registry of `registryId`, sharing this one's storage and in-process state. */
+  forAccount(registryId: string): Registry {
+    return this.shared.accounts.get(registryId) ?? new Registry({ ...this.context, registryId }, this.shared);
   }
 }

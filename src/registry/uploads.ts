@@ -21,6 +21,12 @@ export interface ChunkRange {
 }
 
 /** A running digest of an upload, valid while `size` equals the stored size. */
+/** In-memory state of upload sessions in this process: running hashes and per-session locks. */
+export class UploadSessionState {
+  readonly hashes = new Map<string, HashState>();
+  readonly locks = new KeyedMutex();
+}
+
 interface HashState {
   calculator: DigestCalculator;
   size: number;
@@ -38,13 +44,18 @@ const DIRECT_UPLOAD_PREFIX = 'direct-';
  * session survives the process that began it.
  */
 export class Uploads {
-  private readonly hashes = new Map<string, HashState>();
-  private readonly locks = new KeyedMutex();
+  private readonly hashes: Map<string, HashState>;
+  private readonly locks: KeyedMutex;
 
   constructor(
     private readonly context: RegistryContext,
     private readonly repositories: Repositories,
-  ) {}
+    /** Session state shared by the registries of all accounts: upload ids are global. */
+    shared: UploadSessionState = new UploadSessionState(),
+  ) {
+    this.hashes = shared.hashes;
+    this.locks = shared.locks;
+  }
 
   async start(name: string): Promise<UploadStatus> {
     const repository = await this.repositories.forPush(name);
