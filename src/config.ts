@@ -24,8 +24,23 @@ export const configSchema = z
     maintenanceIntervalSeconds: z.coerce.number().positive().default(60),
     pullRecordIntervalSeconds: z.coerce.number().positive().default(5),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    /**
+     * Master key sealing access key secrets, base64 of 32 bytes. Without it the key is kept
+     * in `<dataDir>/secrets.key`; nodes sharing one database must all be given the same key.
+     */
+    secretsKey: z.string().refine(isBase64Of32Bytes, 'must be the base64 encoding of 32 bytes').optional(),
+    /** An access key for the `admin` user, provisioned at startup (usually from the environment). */
+    rootAccessKeyId: z.string().regex(/^[A-Z0-9]{16,128}$/, 'must be 16 to 128 characters of A-Z and 0-9').optional(),
+    rootSecretAccessKey: z
+      .string()
+      .regex(/^[\x21-\x7e]{8,128}$/, 'must be 8 to 128 printable characters without spaces')
+      .optional(),
   })
-  .strict();
+  .strict()
+  .refine((config) => (config.rootAccessKeyId === undefined) === (config.rootSecretAccessKey === undefined), {
+    message: 'rootAccessKeyId and rootSecretAccessKey must be set together',
+    path: ['rootAccessKeyId'],
+  });
 
 export type Config = z.infer<typeof configSchema>;
 export type ConfigInput = z.input<typeof configSchema>;
@@ -43,6 +58,9 @@ export const ENVIRONMENT_VARIABLES: Record<keyof Config, string> = {
   maintenanceIntervalSeconds: 'STOWAGE_MAINTENANCE_INTERVAL_SECONDS',
   pullRecordIntervalSeconds: 'STOWAGE_PULL_RECORD_INTERVAL_SECONDS',
   logLevel: 'STOWAGE_LOG_LEVEL',
+  secretsKey: 'STOWAGE_SECRETS_KEY',
+  rootAccessKeyId: 'STOWAGE_ROOT_ACCESS_KEY_ID',
+  rootSecretAccessKey: 'STOWAGE_ROOT_SECRET_ACCESS_KEY',
 };
 
 export class ConfigError extends Error {}
@@ -79,6 +97,11 @@ function readConfigFile(file: string): Record<string, unknown> {
   } catch (error) {
     throw new ConfigError(`config file ${file} is not valid JSON: ${(error as Error).message}`);
   }
+}
+
+function isBase64Of32Bytes(text: string): boolean {
+  const key = Buffer.from(text.trim(), 'base64');
+  return key.length === 32 && key.toString('base64') === text.trim();
 }
 
 export function databaseUrlOf(config: Config): string {

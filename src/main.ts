@@ -1,36 +1,31 @@
 #!/usr/bin/env node
-import { Command, Option } from 'commander';
-import { ConfigError, loadConfig } from './config.js';
+import { Command, CommanderError, Option } from 'commander';
+import { registerAdminCommands } from './cli/admin.js';
+import { addStorageOptions, loadConfigWith } from './cli/storage-options.js';
+import { ConfigError } from './config.js';
+import { isIdentityError } from './identity/errors.js';
 import { createLogger, startServer } from './server.js';
 
 const program = new Command()
   .name('stowage')
   .description('A self-hosted container registry that behaves like Amazon ECR')
-  .showHelpAfterError();
+  .showHelpAfterError()
+  // Usage errors end in the catch below (exit status 2); subcommands inherit this.
+  .exitOverride();
 
-program
-  .command('serve', { isDefault: true })
-  .description('run the registry')
-  .option('-c, --config <file>', 'JSON configuration file')
+addStorageOptions(program.command('serve', { isDefault: true }).description('run the registry'))
   .option('--host <address>', 'address to listen on (default 127.0.0.1)')
   .option('-p, --port <port>', 'port to listen on (default 5000)')
-  .option('-d, --data-dir <dir>', 'directory for blobs and the embedded database (default ./data)')
-  .option('--database-url <url>', 'metadata database: sqlite:<file> or postgres://…')
   .option('--account-id <id>', 'account that owns the registry (default 000000000000)')
   .option('--region <region>', 'region the registry answers as (default us-east-1)')
   .addOption(new Option('--log-level <level>', 'log level').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']))
   .action(async (options) => {
-    const config = loadConfig({
-      file: options.config,
-      overrides: {
-        host: options.host,
-        port: options.port,
-        dataDir: options.dataDir,
-        databaseUrl: options.databaseUrl,
-        accountId: options.accountId,
-        region: options.region,
-        logLevel: options.logLevel,
-      },
+    const config = loadConfigWith(options, {
+      host: options.host,
+      port: options.port,
+      accountId: options.accountId,
+      region: options.region,
+      logLevel: options.logLevel,
     });
     const logger = createLogger(config);
     const server = await startServer(config, logger);
@@ -44,10 +39,20 @@ program
     process.once('SIGTERM', () => void stop('SIGTERM'));
   });
 
+registerAdminCommands(program);
+
 program.parseAsync(process.argv).catch((error: unknown) => {
+  if (error instanceof CommanderError) {
+    // Commander has printed the problem (or the help asked for).
+    process.exit(error.exitCode === 0 ? 0 : 2);
+  }
   if (error instanceof ConfigError) {
     console.error(`stowage: ${error.message}`);
     process.exit(2);
+  }
+  if (isIdentityError(error)) {
+    console.error(`stowage: ${error.message}`);
+    process.exit(1);
   }
   console.error(error);
   process.exit(1);

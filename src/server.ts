@@ -3,13 +3,18 @@ import pino, { type Logger } from 'pino';
 import type { FastifyInstance } from 'fastify';
 import { databaseUrlOf, type Config } from './config.js';
 import { buildApp } from './http/app.js';
+import { bootstrapIdentities, type BootstrapOutcome } from './identity/bootstrap.js';
+import type { Identities } from './identity/identities.js';
+import { openIdentities } from './identity/open.js';
 import { Registry } from './registry/registry.js';
 import { FsBlobStore } from './storage/blobs/fs-blob-store.js';
-import { openDatabase } from './storage/meta/database.js';
+import { openDatabase, type Database } from './storage/meta/database.js';
 
 export interface RunningServer {
   app: FastifyInstance;
   registry: Registry;
+  /** Accounts, users, access keys and their policies: what SigV4 and authorization look up. */
+  identities: Identities;
   /** The address actually bound (port 0 picks a free one). */
   url: string;
   close(): Promise<void>;
@@ -19,9 +24,18 @@ export function createLogger(config: Pick<Config, 'logLevel'>): Logger {
   return pino({ level: config.logLevel, base: undefined });
 }
 
-/** Opens storage, starts the HTTP server and the background maintenance. */
-export async function startServer(config: Config, logger: Logger = createLogger(config)): Promise<RunningServer> {
+export interface StartOptions {
+  /** Where a generated administrator key is shown once (default: stderr). */
+  announce?: (text: string) => void;
+}
+
+/** Opens storage, makes sure an administrator exists, starts the HTTP server and the background maintenance. */
+export async function startServer(config: Config, logger: Logger = createLogger(config), options: StartOptions = {}): Promise<RunningServer> {
   const database = await openDatabase({ url: databaseUrlOf(config) });
+  const identities = await prepareIdentities(config, database, logger, options).catch(async (error: unknown) => {
+    await database.close();
+    throw error;
+  });
   const blobs = new FsBlobStore(path.resolve(config.dataDir));
   await blobs.init();
   const registry = new Registry({
@@ -31,7 +45,7 @@ export async function startServer(config: Config, logger: Logger = createLogger(
     now: () => Date.now(),
     limits: { maxManifestBytes: config.maxManifestBytes, uploadTimeoutMs: config.uploadTimeoutSeconds * 1000 },
   });
-  const app = await buildApp({ registry, logger, region: config.region });
+  const app = await buildApp({ registry, identities, logger, region: config.region });
   await app.listen({ host: config.host, port: config.port });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
@@ -45,6 +59,7 @@ export async function startServer(config: Config, logger: Logger = createLogger(
   return {
     app,
     registry,
+    identities,
     url,
     async close() {
       for (const timer of timers) clearInterval(timer);
@@ -53,6 +68,33 @@ export async function startServer(config: Config, logger: Logger = createLogger(
       await database.close();
     },
   };
+}
+
+async function prepareIdentities(config: Config, database: Database, logger: Logger, options: StartOptions): Promise<Identities> {
+  const identities = await openIdentities(config, database);
+  await identities.checkSecretsKey();
+  if (config.secretsKey === undefined && database.dialect === 'postgres') {
+    logger.warn('access key secrets are sealed with <dataDir>/secrets.key: give every node sharing this database the same STOWAGE_SECRETS_KEY');
+  }
+  const rootAccessKey =
+    config.rootAccessKeyId !== undefined && config.rootSecretAccessKey !== undefined
+      ? { accessKeyId: config.rootAccessKeyId, secretAccessKey: config.rootSecretAccessKey }
+      : undefined;
+  const outcome = await bootstrapIdentities(identities, { accountId: config.accountId, rootAccessKey, announce: options.announce });
+  logBootstrap(logger, config.accountId, outcome);
+  return identities;
+}
+
+/** Says what the bootstrap changed; key ids only, never a secret. */
+function logBootstrap(logger: Logger, accountId: string, outcome: BootstrapOutcome): void {
+  if (outcome.accountCreated) logger.info({ accountId }, 'created the default account');
+  if (outcome.adminCreated) logger.info({ accountId }, 'created the admin user');
+  const key = outcome.accessKey;
+  if (key.source === 'generated') logger.info({ accessKeyId: key.accessKeyId }, 'generated an access key for admin (shown once)');
+  if (key.source === 'configured') {
+    if (key.change !== 'unchanged') logger.info({ accessKeyId: key.accessKeyId }, `${key.change} the configured access key of admin`);
+    if (key.status === 'Inactive') logger.warn({ accessKeyId: key.accessKeyId }, 'the configured access key of admin is Inactive');
+  }
 }
 
 function every(seconds: number, task: () => Promise<unknown>, logger: Logger, what: string): NodeJS.Timeout {

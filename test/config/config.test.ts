@@ -34,4 +34,23 @@ describe('configuration', () => {
     fs.writeFileSync(file, '{ not json');
     expect(() => loadConfig({ file, env: {} })).toThrow(/not valid JSON/);
   });
+
+  it('takes the secrets key and the administrator key from the environment, checking their formats', () => {
+    const secretsKey = Buffer.alloc(32, 7).toString('base64');
+    const config = loadConfig({
+      env: { STOWAGE_SECRETS_KEY: secretsKey, STOWAGE_ROOT_ACCESS_KEY_ID: 'AKIA0123456789ABCDEF', STOWAGE_ROOT_SECRET_ACCESS_KEY: 'secret-123' },
+    });
+    expect(config).toMatchObject({ secretsKey, rootAccessKeyId: 'AKIA0123456789ABCDEF', rootSecretAccessKey: 'secret-123' });
+    expect(loadConfig({ env: {} }).secretsKey).toBeUndefined();
+    expect(() => loadConfig({ env: { STOWAGE_SECRETS_KEY: Buffer.alloc(16).toString('base64') } })).toThrow(/secretsKey: must be the base64 encoding of 32 bytes/);
+    expect(() => loadConfig({ env: { STOWAGE_ROOT_ACCESS_KEY_ID: 'AKIA0123456789ABCDEF' } })).toThrow(/must be set together/);
+    expect(() => loadConfig({ env: { STOWAGE_ROOT_SECRET_ACCESS_KEY: 'secret-123' } })).toThrow(/must be set together/);
+    expect(() => loadConfig({ env: { STOWAGE_ROOT_ACCESS_KEY_ID: 'akia-lower', STOWAGE_ROOT_SECRET_ACCESS_KEY: 'secret-123' } })).toThrow(
+      /rootAccessKeyId: must be 16 to 128 characters/,
+    );
+    const tooShort = { STOWAGE_ROOT_ACCESS_KEY_ID: 'AKIA0123456789ABCDEF', STOWAGE_ROOT_SECRET_ACCESS_KEY: 'short' };
+    expect(() => loadConfig({ env: tooShort })).toThrow(/rootSecretAccessKey/);
+    // The message names the setting, never the secret.
+    expect(() => loadConfig({ env: tooShort })).not.toThrow(/short/);
+  });
 });

@@ -13,6 +13,8 @@ export interface ServerProcess {
   host: string;
   /** Log lines seen so far (JSON strings). */
   log: string[];
+  /** What the server wrote to stderr so far, in chunks. */
+  stderr: string[];
   stop(signal?: NodeJS.Signals): Promise<void>;
 }
 
@@ -56,6 +58,7 @@ export async function spawnServer(args: string[], env: NodeJS.ProcessEnv = {}): 
     url,
     host: new URL(url).host,
     log,
+    stderr,
     async stop(signal: NodeJS.Signals = 'SIGTERM') {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
       await exited;

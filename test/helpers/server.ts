@@ -12,13 +12,24 @@ export interface TestServer extends RunningServer {
   host: string;
 }
 
+/** The administrator's access key in every test server (so nothing is generated and printed). */
+export const TEST_ROOT_CREDENTIALS = { accessKeyId: 'AKIASTOWAGETESTROOT1', secretAccessKey: 'stowage-test-root-secret' };
+
 /** Starts a registry in this process on a free loopback port, with its own data directory. */
 export async function startTestServer(options: { dialect?: Dialect; config?: Partial<ConfigInput> } = {}): Promise<TestServer> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'stowage-test-'));
   const databaseUrl = await freshDatabaseUrl(options.dialect ?? 'sqlite', dataDir);
   const config = loadConfig({
     env: {},
-    overrides: { port: 0, dataDir, databaseUrl, logLevel: 'silent', ...options.config },
+    overrides: {
+      port: 0,
+      dataDir,
+      databaseUrl,
+      logLevel: 'silent',
+      rootAccessKeyId: TEST_ROOT_CREDENTIALS.accessKeyId,
+      rootSecretAccessKey: TEST_ROOT_CREDENTIALS.secretAccessKey,
+      ...options.config,
+    },
   });
   const server = await startServer(config);
   return {

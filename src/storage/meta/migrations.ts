@@ -134,6 +134,51 @@ function migrations(dialect: Dialect): Record<string, Migration> {
           .execute();
       },
     },
+    '0003_identities': {
+      async up(db: Kysely<any>) {
+        await db.schema
+          .createTable('accounts')
+          .addColumn('id', types.text, (c) => c.primaryKey())
+          .addColumn('name', types.text, (c) => c.notNull())
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .execute();
+
+        await db.schema
+          .createTable('iam_users')
+          .addColumn('id', types.id, (c) => (dialect === 'postgres' ? c.primaryKey() : c.primaryKey().autoIncrement()))
+          .addColumn('account_id', types.text, (c) => c.notNull().references('accounts.id').onDelete('cascade'))
+          .addColumn('name', types.text, (c) => c.notNull())
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .addUniqueConstraint('iam_users_account_name', ['account_id', 'name'])
+          .execute();
+
+        await db.schema
+          .createTable('access_keys')
+          .addColumn('access_key_id', types.text, (c) => c.primaryKey())
+          .addColumn('user_id', 'bigint', (c) => c.notNull().references('iam_users.id').onDelete('cascade'))
+          .addColumn('secret_ciphertext', types.text, (c) => c.notNull())
+          .addColumn('status', types.text, (c) => c.notNull().check(sql`status in ('Active', 'Inactive')`))
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .addColumn('last_used_at', 'bigint')
+          .execute();
+        await db.schema.createIndex('access_keys_user').on('access_keys').column('user_id').execute();
+
+        await db.schema
+          .createTable('user_policies')
+          .addColumn('user_id', 'bigint', (c) => c.notNull().references('iam_users.id').onDelete('cascade'))
+          .addColumn('name', types.text, (c) => c.notNull())
+          .addColumn('document', types.text, (c) => c.notNull())
+          .addPrimaryKeyConstraint('user_policies_pk', ['user_id', 'name'])
+          .execute();
+
+        await db.schema
+          .createTable('registry_policies')
+          .addColumn('registry_id', types.text, (c) => c.primaryKey())
+          .addColumn('document', types.text, (c) => c.notNull())
+          .addColumn('updated_at', 'bigint', (c) => c.notNull())
+          .execute();
+      },
+    },
   };
 }
 

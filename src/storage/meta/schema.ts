@@ -77,6 +77,47 @@ export interface UploadTable {
   updated_at: number;
 }
 
+/** An account (ECR's registryId); the 12-digit id is chosen by the administrator. */
+export interface AccountTable {
+  id: string;
+  name: string;
+  created_at: number;
+}
+
+export interface IamUserTable {
+  id: GeneratedId;
+  account_id: string;
+  name: string;
+  created_at: number;
+}
+
+/**
+ * The secret is kept sealed (AES-256-GCM under the master key, see identity/secret-box.ts):
+ * SigV4 needs it back to recompute signatures, so it cannot be hashed.
+ */
+export interface AccessKeyTable {
+  access_key_id: string;
+  user_id: number;
+  secret_ciphertext: string;
+  status: 'Active' | 'Inactive';
+  created_at: number;
+  last_used_at: number | null;
+}
+
+/** An inline identity policy of a user, as the client sent it. */
+export interface UserPolicyTable {
+  user_id: number;
+  name: string;
+  document: string;
+}
+
+/** ECR's registry policy, one per registry. */
+export interface RegistryPolicyTable {
+  registry_id: string;
+  document: string;
+  updated_at: number;
+}
+
 export interface Schema {
   repositories: RepositoryTable;
   repository_tags: RepositoryTagTable;
@@ -86,6 +127,11 @@ export interface Schema {
   manifest_references: ManifestReferenceTable;
   tags: TagTable;
   uploads: UploadTable;
+  accounts: AccountTable;
+  iam_users: IamUserTable;
+  access_keys: AccessKeyTable;
+  user_policies: UserPolicyTable;
+  registry_policies: RegistryPolicyTable;
 }
 
 /** An id the database assigns on insert. */
