@@ -1,12 +1,15 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import { AccessControl } from '../auth/access-control.js';
+import type { Identities } from '../identity/identities.js';
 import type { Registry } from '../registry/registry.js';
+import { ControlPlaneGuard } from './ecr/authenticate.js';
 import { ecrPlugin } from './ecr/plugin.js';
 import { healthPlugin } from './health.js';
 import { ociPlugin } from './oci/plugin.js';
 
 /** Assembles the HTTP edge: one plugin per API surface. */
-export async function buildApp(options: { registry: Registry; logger: Logger; region: string }): Promise<FastifyInstance> {
+export async function buildApp(options: { registry: Registry; identities: Identities; logger: Logger; region: string }): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: options.logger as FastifyBaseLogger,
     // Per-request log lines cost more than a manifest GET itself.
@@ -19,6 +22,8 @@ export async function buildApp(options: { registry: Registry; logger: Logger; re
   });
   await app.register(healthPlugin, { registry: options.registry });
   await app.register(ociPlugin, { registry: options.registry });
-  await app.register(ecrPlugin, { registry: options.registry, region: options.region });
+  const accessControl = new AccessControl(options.identities, options.registry, options.region);
+  const guard = new ControlPlaneGuard(options.identities, accessControl, options.region);
+  await app.register(ecrPlugin, { registry: options.registry, region: options.region, guard });
   return app;
 }

@@ -1,9 +1,12 @@
+import type { Caller } from '../../auth/access-control.js';
 import type { Registry } from '../../registry/registry.js';
 
 /** What every control-plane operation receives. */
 export interface OperationContext {
   /** The registry of the account the request acts on. */
   registry: Registry;
+  /** Who is asking, verified. */
+  caller: Caller;
   /** The validated request members. */
   input: Record<string, unknown>;
   region: string;

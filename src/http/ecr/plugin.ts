@@ -4,6 +4,7 @@ import { ECR_MODEL_FILE, loadServiceModel, type ServiceModel } from '../../aws/s
 import { validateInput, type InputProblem } from '../../aws/validate-input.js';
 import type { Registry } from '../../registry/registry.js';
 import { readBody } from '../read-body.js';
+import type { ControlPlaneGuard } from './authenticate.js';
 import { AwsError, serverError } from './errors.js';
 import { ecrOperationError } from './domain-errors.js';
 import type { Operation } from './operation.js';
@@ -18,7 +19,7 @@ const MAX_REQUEST_BYTES = 64 * 1024 * 1024;
  * `X-Amz-Target: AmazonEC2ContainerRegistry_V20150921.<Operation>`. Every request is
  * checked against the operation's input shape in the service model before it runs.
  */
-export async function ecrPlugin(app: FastifyInstance, options: { registry: Registry; region: string }): Promise<void> {
+export async function ecrPlugin(app: FastifyInstance, options: { registry: Registry; region: string; guard: ControlPlaneGuard }): Promise<void> {
   const model = loadServiceModel(ECR_MODEL_FILE);
   const targetPrefix = `${model.metadata.targetPrefix}.`;
 
@@ -35,19 +36,41 @@ export async function ecrPlugin(app: FastifyInstance, options: { registry: Regis
       request.raw.resume();
       throw new AwsError('UnknownOperationException', target ? `Unknown operation ${target}` : 'Missing X-Amz-Target header');
     }
-    const input = parseInput(await readBody(request.raw, MAX_REQUEST_BYTES, () => new AwsError('SerializationException', 'Request body too large', 413)));
+    const body = await readBody(request.raw, MAX_REQUEST_BYTES, () => new AwsError('SerializationException', 'Request body too large', 413));
+    const caller = await options.guard.authenticate(request, body);
+    const input = parseInput(body);
     const problems = operation.input ? validateInput(model, operation.input.shape, input) : [];
     if (problems.length > 0) throw validationError(model, operationName, problems);
 
     const implementation: Operation | undefined = ECR_OPERATIONS[operationName];
     if (!implementation) throw new AwsError('UnsupportedOperationException', `${operationName} is not supported by this registry`);
+    // An operation acts on the caller's own registry unless registryId names another account's.
+    const registryId = typeof input.registryId === 'string' ? input.registryId : caller.accountId;
+    await options.guard.authorize(request, caller, `ecr:${operationName}`, { registryId, ...targetOf(operationName, input) });
     try {
-      const output = await implementation({ registry: options.registry, input, region: options.region, host: request.headers.host ?? '' });
+      const output = await implementation({
+        registry: options.registry.forAccount(registryId),
+        caller,
+        input,
+        region: options.region,
+        host: request.headers.host ?? '',
+      });
       reply.code(200).header('Content-Type', JSON_CONTENT_TYPE).send(JSON.stringify(output, awsJsonValue));
     } catch (error) {
       throw ecrOperationError(error) ?? error;
     }
   });
+}
+
+/** The repository an operation acts on, and the tags it sets, for authorization. */
+function targetOf(operationName: string, input: Record<string, unknown>): { repositoryName?: string; requestTags?: { key: string; value: string }[] } {
+  let repositoryName = typeof input.repositoryName === 'string' ? input.repositoryName : undefined;
+  if (typeof input.resourceArn === 'string') repositoryName = input.resourceArn.match(/^arn:[^:]+:ecr:[^:]*:\d{12}:repository\/(.+)$/)?.[1];
+  const tags = Array.isArray(input.tags) && (operationName === 'CreateRepository' || operationName === 'TagResource') ? input.tags : undefined;
+  return {
+    repositoryName,
+    requestTags: tags?.map((tag: { Key: string; Value: string }) => ({ key: tag.Key, value: tag.Value })),
+  };
 }
 
 function parseInput(body: Buffer): Record<string, unknown> {
