@@ -6,6 +6,9 @@ import { z } from 'zod';
  * The one typed configuration. Sources, later ones winning: built-in defaults, a JSON
  * config file (`--config`), environment variables (STOWAGE_*), command-line flags.
  */
+/** A boolean from JSON, or from the text of an environment variable or flag. */
+const booleanSetting = z.union([z.boolean(), z.enum(['true', 'false']).transform((text) => text === 'true')]);
+
 export const configSchema = z
   .object({
     host: z.string().min(1).default('127.0.0.1'),
@@ -24,6 +27,15 @@ export const configSchema = z
     maintenanceIntervalSeconds: z.coerce.number().positive().default(60),
     pullRecordIntervalSeconds: z.coerce.number().positive().default(5),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    /**
+     * `required`: `/v2/` takes the login token of GetAuthorizationToken and authorizes every
+     * request by policy, as ECR does. `disabled`: anyone may pull and push (development only).
+     */
+    dataPlaneAuth: z.enum(['required', 'disabled']).default('required'),
+    /** Whether a push to a repository that does not exist creates it (ECR refuses: NAME_UNKNOWN). */
+    createOnPush: booleanSetting.default(false),
+    /** How long an authorization decision on `/v2/` is reused for the same caller, action and repository. */
+    authorizationCacheSeconds: z.coerce.number().min(0).default(1),
     /**
      * Master key sealing access key secrets, base64 of 32 bytes. Without it the key is kept
      * in `<dataDir>/secrets.key`; nodes sharing one database must all be given the same key.
@@ -58,6 +70,9 @@ export const ENVIRONMENT_VARIABLES: Record<keyof Config, string> = {
   maintenanceIntervalSeconds: 'STOWAGE_MAINTENANCE_INTERVAL_SECONDS',
   pullRecordIntervalSeconds: 'STOWAGE_PULL_RECORD_INTERVAL_SECONDS',
   logLevel: 'STOWAGE_LOG_LEVEL',
+  dataPlaneAuth: 'STOWAGE_DATA_PLANE_AUTH',
+  createOnPush: 'STOWAGE_CREATE_ON_PUSH',
+  authorizationCacheSeconds: 'STOWAGE_AUTHORIZATION_CACHE_SECONDS',
   secretsKey: 'STOWAGE_SECRETS_KEY',
   rootAccessKeyId: 'STOWAGE_ROOT_ACCESS_KEY_ID',
   rootSecretAccessKey: 'STOWAGE_ROOT_SECRET_ACCESS_KEY',

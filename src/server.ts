@@ -43,9 +43,13 @@ export async function startServer(config: Config, logger: Logger = createLogger(
     blobs,
     registryId: config.accountId,
     now: () => Date.now(),
-    limits: { maxManifestBytes: config.maxManifestBytes, uploadTimeoutMs: config.uploadTimeoutSeconds * 1000 },
+    limits: {
+      maxManifestBytes: config.maxManifestBytes,
+      uploadTimeoutMs: config.uploadTimeoutSeconds * 1000,
+      createOnPush: config.createOnPush,
+    },
   });
-  const app = await buildApp({ registry, identities, logger, region: config.region });
+  const app = await buildApp({ registry, identities, logger, config });
   await app.listen({ host: config.host, port: config.port });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;

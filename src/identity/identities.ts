@@ -72,7 +72,8 @@ const LAST_USED_RESOLUTION_MS = 60_000;
 /** Accounts, IAM users, their access keys (secrets sealed at rest) and inline policies. */
 export class Identities {
   private readonly db: Kysely<Schema>;
-  private readonly secrets: SecretBox;
+  /** The master key's box: also the source of derived signing keys (login tokens, download URLs). */
+  readonly secrets: SecretBox;
   private readonly now: () => number;
   private readonly validatePolicyDocument: PolicyDocumentValidator;
   private readonly lastUseRecorded = new Map<string, number>();

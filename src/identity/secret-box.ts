@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { ConfigError } from '../config.js';
@@ -20,6 +20,14 @@ export class SecretBox {
   constructor(key: Uint8Array) {
     if (key.length !== KEY_BYTES) throw new Error(`the secrets key must be ${KEY_BYTES} bytes, not ${key.length}`);
     this.#key = Buffer.from(key);
+  }
+
+  /**
+   * A key for one other purpose (signing login tokens, download URLs), derived with HKDF so
+   * that no two uses share key material, and every node with the same master key agrees.
+   */
+  deriveKey(purpose: string): Buffer {
+    return Buffer.from(hkdfSync('sha256', this.#key, Buffer.alloc(0), `stowage ${purpose}`, KEY_BYTES));
   }
 
   seal(plaintext: string, associatedData: string): string {

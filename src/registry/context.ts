@@ -16,4 +16,6 @@ export interface RegistryLimits {
   maxManifestBytes: number;
   /** An upload untouched this long is abandoned and removed. */
   uploadTimeoutMs: number;
+  /** Whether pushing to a repository that does not exist creates it. */
+  createOnPush: boolean;
 }

@@ -51,10 +51,10 @@ export class Repositories {
    */
   async forPush(name: string, db: Queryable = this.context.database.db): Promise<RepositoryRow> {
     assertRepositoryName(name);
-    return (
-      (await findRepository(db, this.context.registryId, name)) ??
-      ensureRepository(db, this.context.registryId, name, this.context.now())
-    );
+    const existing = await findRepository(db, this.context.registryId, name);
+    if (existing) return existing;
+    if (!this.context.limits.createOnPush) throw this.notFound(name);
+    return ensureRepository(db, this.context.registryId, name, this.context.now());
   }
 
   async list(options: { last?: string; limit: number }): Promise<string[]> {

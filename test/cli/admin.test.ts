@@ -107,7 +107,11 @@ describe('stowage admin', () => {
     fs.writeFileSync(file, JSON.stringify(document));
     const fromFile = await admin(['put-user-policy', '--user-name', 'reader', '--policy-name', 'Pull', '--policy-document', `file://${file}`], env);
     expect(fromFile).toMatchObject({ status: 0, stdout: '' });
-    const inline = await admin(['put-user-policy', '--user-name', 'reader', '--policy-name', 'Audit', '--policy-document', '{"Statement":[]}'], env);
+    const noAction = await admin(['put-user-policy', '--user-name', 'reader', '--policy-name', 'Audit', '--policy-document', '{"Statement":[{"Effect":"Allow"}]}'], env);
+    expect(noAction.status).toBe(1);
+    expect(noAction.stderr).toMatch(/Action/);
+    const audit = '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"ecr:Describe*","Resource":"*"}]}';
+    const inline = await admin(['put-user-policy', '--user-name', 'reader', '--policy-name', 'Audit', '--policy-document', audit], env);
     expect(inline.status).toBe(0);
     expect((await admin(['list-user-policies', '--user-name', 'reader'], env)).json).toEqual({ PolicyNames: ['Audit', 'Pull'] });
     expect((await admin(['get-user-policy', '--user-name', 'reader', '--policy-name', 'Pull'], env)).json).toEqual({

@@ -24,7 +24,8 @@ export interface ServerProcess {
  */
 export async function spawnServer(args: string[], env: NodeJS.ProcessEnv = {}): Promise<ServerProcess> {
   const child = spawn(process.execPath, [STOWAGE_MAIN, 'serve', '--port', '0', '--log-level', 'info', ...args], {
-    env: { ...process.env, ...env },
+    // Like startTestServer: an open registry unless the test asks otherwise.
+    env: { ...process.env, STOWAGE_DATA_PLANE_AUTH: 'disabled', STOWAGE_CREATE_ON_PUSH: 'true', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const log: string[] = [];

@@ -15,7 +15,11 @@ export interface TestServer extends RunningServer {
 /** The administrator's access key in every test server (so nothing is generated and printed). */
 export const TEST_ROOT_CREDENTIALS = { accessKeyId: 'AKIASTOWAGETESTROOT1', secretAccessKey: 'stowage-test-root-secret' };
 
-/** Starts a registry in this process on a free loopback port, with its own data directory. */
+/**
+ * Starts a registry in this process on a free loopback port, with its own data directory.
+ * Protocol tests speak to an open registry (no data-plane authentication, repositories
+ * created on push); tests of authentication ask for `dataPlaneAuth: 'required'`.
+ */
 export async function startTestServer(options: { dialect?: Dialect; config?: Partial<ConfigInput> } = {}): Promise<TestServer> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'stowage-test-'));
   const databaseUrl = await freshDatabaseUrl(options.dialect ?? 'sqlite', dataDir);
@@ -26,6 +30,9 @@ export async function startTestServer(options: { dialect?: Dialect; config?: Par
       dataDir,
       databaseUrl,
       logLevel: 'silent',
+      dataPlaneAuth: 'disabled',
+      createOnPush: true,
+      authorizationCacheSeconds: 0,
       rootAccessKeyId: TEST_ROOT_CREDENTIALS.accessKeyId,
       rootSecretAccessKey: TEST_ROOT_CREDENTIALS.secretAccessKey,
       ...options.config,

@@ -27,7 +27,7 @@ async function openRegistry(dir: string, url: string, clock: { now: number }) {
     blobs,
     registryId: '000000000000',
     now: () => clock.now,
-    limits: { maxManifestBytes: 4 << 20, uploadTimeoutMs: 60_000 },
+    limits: { maxManifestBytes: 4 << 20, uploadTimeoutMs: 60_000, createOnPush: true },
   });
   return { database, registry };
 }

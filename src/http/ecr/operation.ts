@@ -1,4 +1,5 @@
 import type { Caller } from '../../auth/access-control.js';
+import type { LoginTokens } from '../../auth/login-tokens.js';
 import type { Registry } from '../../registry/registry.js';
 
 /** What every control-plane operation receives. */
@@ -12,6 +13,9 @@ export interface OperationContext {
   region: string;
   /** Host and port the client addressed, for `repositoryUri` and `proxyEndpoint`. */
   host: string;
+  /** `http` or `https`, as the client connected. */
+  scheme: string;
+  loginTokens: LoginTokens;
 }
 
 /** An operation answers a plain object; dates are sent as epoch seconds. */

@@ -4,6 +4,7 @@ import { ECR_MODEL_FILE, loadServiceModel, type ServiceModel } from '../../aws/s
 import { validateInput, type InputProblem } from '../../aws/validate-input.js';
 import type { Registry } from '../../registry/registry.js';
 import { readBody } from '../read-body.js';
+import type { LoginTokens } from '../../auth/login-tokens.js';
 import type { ControlPlaneGuard } from './authenticate.js';
 import { AwsError, serverError } from './errors.js';
 import { ecrOperationError } from './domain-errors.js';
@@ -19,7 +20,10 @@ const MAX_REQUEST_BYTES = 64 * 1024 * 1024;
  * `X-Amz-Target: AmazonEC2ContainerRegistry_V20150921.<Operation>`. Every request is
  * checked against the operation's input shape in the service model before it runs.
  */
-export async function ecrPlugin(app: FastifyInstance, options: { registry: Registry; region: string; guard: ControlPlaneGuard }): Promise<void> {
+export async function ecrPlugin(
+  app: FastifyInstance,
+  options: { registry: Registry; region: string; guard: ControlPlaneGuard; loginTokens: LoginTokens },
+): Promise<void> {
   const model = loadServiceModel(ECR_MODEL_FILE);
   const targetPrefix = `${model.metadata.targetPrefix}.`;
 
@@ -54,6 +58,8 @@ export async function ecrPlugin(app: FastifyInstance, options: { registry: Regis
         input,
         region: options.region,
         host: request.headers.host ?? '',
+        scheme: request.protocol,
+        loginTokens: options.loginTokens,
       });
       reply.code(200).header('Content-Type', JSON_CONTENT_TYPE).send(JSON.stringify(output, awsJsonValue));
     } catch (error) {

@@ -7,6 +7,8 @@ export interface OciExchange {
   request: FastifyRequest;
   reply: FastifyReply;
   query: URLSearchParams;
+  /** Whether the caller may pull from another repository (the source of a mount). */
+  mayPull(name: string): Promise<boolean>;
 }
 
 export function locationOf(name: string, rest: string): string {

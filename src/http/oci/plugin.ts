@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { RegistryError } from '../../registry/errors.js';
 import type { Registry } from '../../registry/registry.js';
 import { deleteBlob, getBlob, headBlob } from './blob-handlers.js';
+import type { DataPlaneGuard } from './guard.js';
 import { OCI_ERRORS, ociErrorBody, type OciErrorCode } from './errors.js';
 import type { OciExchange } from './handler.js';
 import { PaginationError } from './headers.js';
@@ -47,7 +48,7 @@ function nameOf(route: OciRoute): string {
 }
 
 /** The OCI Distribution API on `/v2/`. */
-export async function ociPlugin(app: FastifyInstance, options: { registry: Registry }): Promise<void> {
+export async function ociPlugin(app: FastifyInstance, options: { registry: Registry; guard: DataPlaneGuard }): Promise<void> {
   // Bodies are streamed by the handlers themselves (blobs) or read with a limit (manifests).
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', (_request, _payload, done) => done(null, undefined));
@@ -67,7 +68,9 @@ export async function ociPlugin(app: FastifyInstance, options: { registry: Regis
       request.raw.resume();
       return sendCode(reply, 405, 'UNSUPPORTED', `${request.method} is not supported on this path`);
     }
-    await handler({ registry: options.registry, request, reply, query }, route);
+    const access = await options.guard.check(request, route, request.method);
+    const registry = options.registry.forAccount(access.registryId);
+    await handler({ registry, request, reply, query, mayPull: (name) => options.guard.mayPull(request, access, name) }, route);
   };
 
   for (const url of ['/v2', '/v2/', '/v2/*']) {
@@ -85,7 +88,8 @@ function sendError(request: FastifyRequest, reply: FastifyReply, error: unknown)
   if (!request.raw.readableEnded) request.raw.resume();
   if (error instanceof RegistryError) {
     const { status, code } = OCI_ERRORS[error.kind];
-    const detail = error.detail as { digest?: string } | undefined;
+    const detail = error.detail as { digest?: string; challenge?: string } | undefined;
+    if (detail?.challenge) reply.header('WWW-Authenticate', detail.challenge);
     return sendCode(reply, status, code, error.message, detail?.digest ? { digest: detail.digest } : undefined);
   }
   if (error instanceof PaginationError) return sendCode(reply, 400, 'PAGINATION_NUMBER_INVALID', error.message);

@@ -32,7 +32,8 @@ export async function startUpload(exchange: OciExchange, name: string): Promise<
   const mount = query.get('mount');
   if (mount !== null) {
     const from = query.get('from');
-    const mounted = from ? await registry.blobs.mount(name, mount, from) : undefined;
+    // A source the caller may not pull from is not mountable: the client uploads instead.
+    const mounted = from && (await exchange.mayPull(from)) ? await registry.blobs.mount(name, mount, from) : undefined;
     if (mounted) return createdBlob(exchange, name, mounted.digest);
     // Not mountable: fall through to an ordinary upload session, as the spec requires.
   }
