@@ -1,10 +1,13 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import fs from 'node:fs';
-import { databaseUrlOf } from '../config.js';
+import { AccessControl } from '../auth/access-control.js';
+import { databaseUrlOf, type Config } from '../config.js';
 import { DEFAULT_ACCOUNT_NAME } from '../identity/bootstrap.js';
 import type { AccessKeyMetadata, Account, Identities, User } from '../identity/identities.js';
 import { openIdentities } from '../identity/open.js';
-import { openDatabase } from '../storage/meta/database.js';
+import { Registry } from '../registry/registry.js';
+import { FsBlobStore } from '../storage/blobs/fs-blob-store.js';
+import { openDatabase, type Database } from '../storage/meta/database.js';
 import { addStorageOptions, loadConfigWith, type StorageOptions } from './storage-options.js';
 
 /**
@@ -92,6 +95,35 @@ export function registerAdminCommands(program: Command): void {
     .requiredOption('--user-name <name>', 'the user name')
     .requiredOption('--policy-name <name>', 'the policy name')
     .action(withIdentities((identities, options) => identities.deleteUserPolicy(options.accountId, options.userName, options.policyName)));
+
+  accountCommand(admin, 'explain', 'say whether a user may perform an ECR action, and which policy statements decide it')
+    .requiredOption('--user-name <name>', 'the user asking')
+    .requiredOption('--action <action>', 'the ECR action, e.g. ecr:PutImage')
+    .option('--repository-name <name>', 'the repository acted on (omit for registry-wide actions)')
+    .option('--registry-id <id>', "the registry acted on (default: the user's account)")
+    .option('--source-ip <ip>', 'the address the request comes from, for aws:SourceIp conditions')
+    .option('--secure-transport', 'the request comes over TLS, for aws:SecureTransport conditions')
+    .action(
+      withIdentities(async (identities, options, { config, database }) => {
+        const registry = new Registry({
+          database,
+          blobs: new FsBlobStore(config.dataDir),
+          registryId: config.accountId,
+          now: Date.now,
+          limits: { maxManifestBytes: config.maxManifestBytes, uploadTimeoutMs: config.uploadTimeoutSeconds * 1000, createOnPush: config.createOnPush },
+        });
+        const user = await identities.getUser(options.accountId, options.userName);
+        const result = await new AccessControl(identities, registry, config.region).decide({
+          caller: { accountId: user.accountId, userName: user.userName, arn: user.arn, type: 'User' },
+          action: options.action,
+          registryId: options.registryId ?? user.accountId,
+          repositoryName: options.repositoryName,
+          sourceIp: options.sourceIp,
+          secureTransport: options.secureTransport === true,
+        });
+        return { Decision: result.decision, Explanation: result.explain().split('\n') };
+      }),
+    );
 }
 
 function subcommand(parent: Command, name: string, description: string): Command {
@@ -111,14 +143,14 @@ type CommandOptions = StorageOptions & Record<string, any>;
  * configured account is made to exist first, as the server does, so users can be
  * provisioned before the server's first start.
  */
-function withIdentities(task: (identities: Identities, options: CommandOptions) => Promise<object | void>) {
+function withIdentities(task: (identities: Identities, options: CommandOptions, storage: { config: Config; database: Database }) => Promise<object | void>) {
   return async (options: CommandOptions) => {
     const config = loadConfigWith(options);
     const database = await openDatabase({ url: databaseUrlOf(config) });
     try {
       const identities = await openIdentities(config, database);
       await identities.ensureAccount(config.accountId, DEFAULT_ACCOUNT_NAME);
-      const result = await task(identities, { ...options, accountId: options.accountId ?? config.accountId });
+      const result = await task(identities, { ...options, accountId: options.accountId ?? config.accountId }, { config, database });
       if (result) process.stdout.write(`${JSON.stringify(result, null, 4)}\n`);
     } finally {
       await database.close();

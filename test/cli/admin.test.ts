@@ -134,6 +134,33 @@ describe('stowage admin', () => {
     expect(gone.stderr).toMatch(/has no policy Audit/);
   });
 
+  it('explains which statement allows or denies an action', async () => {
+    await admin(['create-user', '--user-name', 'deployer'], env);
+    const policy = {
+      Version: '2012-10-17',
+      Statement: [
+        { Sid: 'PushTeam', Effect: 'Allow', Action: ['ecr:PutImage', 'ecr:BatchGetImage'], Resource: 'arn:aws:ecr:us-east-1:000000000000:repository/team/*' },
+        { Sid: 'NeverProd', Effect: 'Deny', Action: 'ecr:PutImage', Resource: 'arn:aws:ecr:us-east-1:000000000000:repository/team/prod' },
+      ],
+    };
+    expect((await admin(['put-user-policy', '--user-name', 'deployer', '--policy-name', 'Deploy', '--policy-document', JSON.stringify(policy)], env)).status).toBe(0);
+    const explain = (repository: string, action = 'ecr:PutImage') =>
+      admin(['explain', '--user-name', 'deployer', '--action', action, '--repository-name', repository], env);
+
+    const allowed = await explain('team/app');
+    expect(allowed.status).toBe(0);
+    expect(allowed.json.Decision).toBe('Allow');
+    expect(allowed.json.Explanation.join('\n')).toContain('PushTeam');
+
+    const denied = (await explain('team/prod')).json;
+    expect(denied.Decision).toBe('ExplicitDeny');
+    expect(denied.Explanation.join('\n')).toContain('NeverProd');
+
+    const implicit = (await explain('other/app')).json;
+    expect(implicit.Decision).toBe('ImplicitDeny');
+    expect((await explain('team/app', 'ecr:DeleteRepository')).json.Decision).toBe('ImplicitDeny');
+  });
+
   it('exits with status 2 on usage and configuration errors', async () => {
     const missingOption = await admin(['create-user'], env);
     expect(missingOption.status).toBe(2);
