@@ -48,6 +48,7 @@ export async function startServer(config: Config, logger: Logger = createLogger(
       uploadTimeoutMs: config.uploadTimeoutSeconds * 1000,
       createOnPush: config.createOnPush,
     },
+    layerDownloadKey: identities.secrets.deriveKey('layer download URLs'),
   });
   const app = await buildApp({ registry, identities, logger, config });
   await app.listen({ host: config.host, port: config.port });

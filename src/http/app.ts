@@ -8,6 +8,7 @@ import type { Registry } from '../registry/registry.js';
 import { ControlPlaneGuard } from './ecr/authenticate.js';
 import { ecrPlugin } from './ecr/plugin.js';
 import { healthPlugin } from './health.js';
+import { layerDownloadPlugin } from './layer-download.js';
 import { DataPlaneGuard } from './oci/guard.js';
 import { ociPlugin } from './oci/plugin.js';
 import { tokenEndpointPlugin } from './oci/token-endpoint.js';
@@ -39,5 +40,6 @@ export async function buildApp(options: { registry: Registry; identities: Identi
   await app.register(tokenEndpointPlugin, { guard: dataPlaneGuard });
   const controlPlaneGuard = new ControlPlaneGuard(identities, accessControl, config.region);
   await app.register(ecrPlugin, { registry, region: config.region, guard: controlPlaneGuard, loginTokens });
+  await app.register(layerDownloadPlugin, { registry });
   return app;
 }

@@ -1,5 +1,6 @@
 import type { Readable } from 'node:stream';
 import type { ByteRange } from '../storage/blobs/blob-store.js';
+import { getAccountSetting } from '../storage/meta/account-settings.js';
 import { findLinkedBlob, linkBlob, unlinkBlob } from '../storage/meta/blobs.js';
 import type { RegistryContext } from './context.js';
 import { parseDigest, type Digest } from './digest.js';
@@ -58,12 +59,14 @@ export class Blobs {
 
   /**
    * Makes a blob of repository `from` visible in `name` without moving bytes. Resolves to
-   * undefined when the blob cannot be mounted (the caller falls back to an upload).
+   * undefined when the blob cannot be mounted (the caller falls back to an upload), also
+   * when the account turned blob mounting off (account setting BLOB_MOUNTING).
    */
   async mount(name: string, digestText: string, from: string): Promise<BlobInfo | undefined> {
     const digest = parseDigest(digestText);
     assertRepositoryName(from);
     const db = this.context.database.db;
+    if ((await getAccountSetting(db, this.context.registryId, 'BLOB_MOUNTING')) === 'DISABLED') return undefined;
     let source;
     try {
       source = await this.repositories.get(from);

@@ -9,6 +9,12 @@ export interface RegistryContext {
   registryId: string;
   now(): number;
   limits: RegistryLimits;
+  /**
+   * Signs the short-lived layer download URLs of GetDownloadUrlForLayer; derived from the
+   * master key so that every node accepts the URLs of every other. Without it, a key is
+   * made for this process only.
+   */
+  layerDownloadKey?: Uint8Array;
 }
 
 export interface RegistryLimits {

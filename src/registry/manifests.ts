@@ -1,6 +1,8 @@
 import { findLinkedBlobs } from '../storage/meta/blobs.js';
 import * as manifestRows from '../storage/meta/manifests.js';
-import { deleteTag, listTagNames, putTag } from '../storage/meta/tags.js';
+import { findRepositoryDetails } from '../storage/meta/repositories.js';
+import { deleteTag, findTagDigest, listTagNames, putTag, putTagUnlessMoved } from '../storage/meta/tags.js';
+import type { Queryable } from '../storage/meta/schema.js';
 import type { RegistryContext } from './context.js';
 import { digestAlgorithm, digestOf, looksLikeDigest, parseDigest, type Digest } from './digest.js';
 import { RegistryError } from './errors.js';
@@ -9,6 +11,7 @@ import { MediaType } from './media-types.js';
 import { assertRepositoryName, assertTag, isValidTag } from './names.js';
 import type { PullRecorder } from './pull-recorder.js';
 import type { Repositories } from './repositories.js';
+import { isTagImmutable, type RepositorySettings } from './repository-settings.js';
 
 export interface StoredManifest {
   digest: Digest;
@@ -19,7 +22,15 @@ export interface StoredManifest {
 
 export interface PushedManifest {
   digest: Digest;
+  mediaType: string;
   subjectDigest: string | null;
+  /** The manifest was stored already, and (when pushed under a tag) the tag pointed at it already. */
+  unchanged: boolean;
+}
+
+export interface PutOptions {
+  /** The digest the client says the manifest has (ECR PutImage's imageDigest beside a tag). */
+  expectedDigest?: Digest;
 }
 
 /** A reference is either a tag or a digest. */
@@ -39,25 +50,29 @@ export class Manifests {
 
   /**
    * Stores a manifest under a tag or its digest. Everything it references must already be
-   * in the repository; its `subject` need not be (referrers may arrive first).
+   * in the repository; its `subject` need not be (referrers may arrive first). A tag that
+   * the repository's settings make immutable is never moved to another manifest; pushing
+   * the manifest it already names again is allowed.
    */
-  async put(name: string, referenceText: string, body: Uint8Array, contentType: string | undefined): Promise<PushedManifest> {
+  async put(name: string, referenceText: string, body: Uint8Array, contentType: string | undefined, options: PutOptions = {}): Promise<PushedManifest> {
     const reference = parseReference(referenceText);
     if (body.byteLength > this.context.limits.maxManifestBytes) {
       throw new RegistryError('MANIFEST_TOO_LARGE', `manifest of ${body.byteLength} bytes exceeds the limit of ${this.context.limits.maxManifestBytes}`);
     }
-    const digest = digestOf(body, 'digest' in reference ? digestAlgorithm(reference.digest) : 'sha256');
-    if ('digest' in reference && reference.digest !== digest) {
-      throw new RegistryError('DIGEST_INVALID', `manifest digest ${digest} does not match reference ${reference.digest}`, { digest: reference.digest });
+    const expected = 'digest' in reference ? reference.digest : options.expectedDigest;
+    const digest = digestOf(body, expected ? digestAlgorithm(expected) : 'sha256');
+    if (expected && expected !== digest) {
+      throw new RegistryError('DIGEST_INVALID', `manifest digest ${digest} does not match ${expected}`, { digest: expected });
     }
-    const manifest = parseManifest(body, contentType);
     // A refused push must not create the repository: a new one is created in the transaction that stores the manifest.
     const existing = await this.repositories.find(name);
+    if (!existing && !this.context.limits.createOnPush) await this.repositories.details(name); // NAME_UNKNOWN before anything else
+    const manifest = parseManifest(body, contentType);
     const imageSize = await this.checkReferences(existing?.id, manifest);
     const now = this.context.now();
-    await this.context.database.db.transaction().execute(async (trx) => {
+    return this.context.database.db.transaction().execute(async (trx) => {
       const repository = existing ?? (await this.repositories.forPush(name, trx));
-      await manifestRows.insertManifest(
+      const inserted = await manifestRows.insertManifest(
         trx,
         {
           repositoryId: repository.id,
@@ -77,9 +92,31 @@ export class Manifests {
           ...manifest.requiredManifests.map((d) => ({ digest: d.digest, kind: 'manifest' as const })),
         ],
       );
-      if ('tag' in reference) await putTag(trx, repository.id, reference.tag, digest, now);
+      const tagUnchanged = 'tag' in reference ? await this.tag(trx, repository.id, name, reference.tag, digest, now) : true;
+      return { digest, mediaType: manifest.mediaType, subjectDigest: manifest.subject?.digest ?? null, unchanged: !inserted && tagUnchanged };
     });
-    return { digest, subjectDigest: manifest.subject?.digest ?? null };
+  }
+
+  /** Points `tag` at `digest` within the push's transaction; resolves to whether it pointed there already. */
+  private async tag(trx: Queryable, repositoryId: number, name: string, tag: string, digest: Digest, now: number): Promise<boolean> {
+    const previous = await findTagDigest(trx, repositoryId, tag);
+    if (previous === digest) {
+      await putTag(trx, repositoryId, tag, digest, now);
+      return true;
+    }
+    const settings = await findRepositoryDetails(trx, this.context.registryId, name);
+    if (settings && isTagImmutable(settings as Pick<RepositorySettings, 'imageTagMutability' | 'tagMutabilityExclusions'>, tag)) {
+      // Created in the same statement that checks it, so a concurrent push cannot slip in between.
+      if (previous !== undefined || !(await putTagUnlessMoved(trx, repositoryId, tag, digest, now))) {
+        throw new RegistryError(
+          'TAG_IMMUTABLE',
+          `The image tag '${tag}' already exists in the '${name}' repository and cannot be overwritten because the tag is immutable.`,
+        );
+      }
+      return false;
+    }
+    await putTag(trx, repositoryId, tag, digest, now);
+    return false;
   }
 
   /**

@@ -1,7 +1,12 @@
+import { AccountSettings } from './account-settings.js';
 import { Blobs } from './blobs.js';
 import type { RegistryContext } from './context.js';
+import { Images } from './images.js';
+import { LayerDownloads } from './layer-downloads.js';
+import { Layers } from './layers.js';
 import { Manifests } from './manifests.js';
 import { PullRecorder } from './pull-recorder.js';
+import { RegistryPolicies } from './registry-policies.js';
 import { Repositories } from './repositories.js';
 import { UploadSessionState, Uploads } from './uploads.js';
 
@@ -9,6 +14,7 @@ import { UploadSessionState, Uploads } from './uploads.js';
 interface SharedState {
   uploadSessions: UploadSessionState;
   pulls: PullRecorder;
+  layerDownloads: LayerDownloads;
   accounts: Map<string, Registry>;
 }
 
@@ -21,6 +27,14 @@ export class Registry {
   readonly blobs: Blobs;
   readonly uploads: Uploads;
   readonly manifests: Manifests;
+  /** ECR's view of manifests: images with their tags (ListImages, BatchGetImage, PutImage …). */
+  readonly images: Images;
+  /** ECR's layer API: availability, uploads in parts, download grants. */
+  readonly layers: Layers;
+  /** Checks the download grants of every account (they name their account). */
+  readonly layerDownloads: LayerDownloads;
+  readonly registryPolicy: RegistryPolicies;
+  readonly accountSettings: AccountSettings;
   readonly pulls: PullRecorder;
   private readonly shared: SharedState;
 
@@ -28,13 +42,23 @@ export class Registry {
     readonly context: RegistryContext,
     shared?: SharedState,
   ) {
-    this.shared = shared ?? { uploadSessions: new UploadSessionState(), pulls: new PullRecorder(context), accounts: new Map() };
+    this.shared = shared ?? {
+      uploadSessions: new UploadSessionState(),
+      pulls: new PullRecorder(context),
+      layerDownloads: new LayerDownloads(context.layerDownloadKey),
+      accounts: new Map(),
+    };
     this.shared.accounts.set(context.registryId, this);
     this.repositories = new Repositories(context);
     this.blobs = new Blobs(context, this.repositories);
     this.uploads = new Uploads(context, this.repositories, this.shared.uploadSessions);
     this.pulls = this.shared.pulls;
     this.manifests = new Manifests(context, this.repositories, this.pulls);
+    this.images = new Images(context, this.repositories, this.manifests, this.pulls);
+    this.layerDownloads = this.shared.layerDownloads;
+    this.layers = new Layers(context, this.repositories, this.uploads, this.layerDownloads);
+    this.registryPolicy = new RegistryPolicies(context);
+    this.accountSettings = new AccountSettings(context);
   }
 
   /** The registry of `registryId`, sharing this one's storage and in-process state. */

@@ -17,16 +17,15 @@ import {
   type RepositoryRow,
 } from '../storage/meta/repositories.js';
 import type { Queryable } from '../storage/meta/schema.js';
+import { isPolicyValidationError, parsePolicyDocument } from '../iam/index.js';
 import type { RegistryContext } from './context.js';
 import { RegistryError } from './errors.js';
 import { assertRepositoryName } from './names.js';
 import { DEFAULT_REPOSITORY_SETTINGS, type RepositorySettings } from './repository-settings.js';
+import { assertResourceTagCount, assertResourceTagKey, assertResourceTags, type ResourceTag } from './resource-tags.js';
 
 export type RepositoryDetails = RepositoryDetailsRow & RepositorySettings;
-export interface ResourceTag {
-  key: string;
-  value: string;
-}
+export type { ResourceTag };
 
 export class Repositories {
   constructor(private readonly context: RegistryContext) {}
@@ -64,6 +63,8 @@ export class Repositories {
   /** Creates a repository explicitly, with settings and resource tags (ECR's CreateRepository). */
   async create(name: string, settings: Partial<RepositorySettings>, tags: ResourceTag[] = []): Promise<RepositoryDetails> {
     assertRepositoryName(name);
+    assertResourceTags(tags);
+    assertResourceTagCount(tags.map((tag) => tag.key));
     const complete = { ...DEFAULT_REPOSITORY_SETTINGS, ...settings };
     return this.context.database.db.transaction().execute(async (trx) => {
       const created = await insertRepository(trx, this.context.registryId, name, this.context.now(), complete);
@@ -121,12 +122,20 @@ export class Repositories {
     return listResourceTags(this.context.database.db, repository.id);
   }
 
+  /** Adds or overwrites resource tags; the repository may end up with at most 50. */
   async tagResource(name: string, tags: ResourceTag[]): Promise<void> {
+    assertResourceTags(tags);
     const repository = await this.details(name);
-    await this.context.database.db.transaction().execute((trx) => putResourceTags(trx, repository.id, tags));
+    await this.context.database.db.transaction().execute(async (trx) => {
+      const existing = await listResourceTags(trx, repository.id);
+      assertResourceTagCount([...existing.map((tag) => tag.key), ...tags.map((tag) => tag.key)]);
+      await putResourceTags(trx, repository.id, tags);
+    });
   }
 
+  /** Removes resource tags by key; keys the repository does not carry are ignored. */
   async untagResource(name: string, keys: string[]): Promise<void> {
+    for (const key of keys) assertResourceTagKey(key);
     const repository = await this.details(name);
     await deleteResourceTags(this.context.database.db, repository.id, keys);
   }
@@ -144,8 +153,10 @@ export class Repositories {
     return policy;
   }
 
+  /** Sets the repository policy: a resource policy the IAM policy language accepts (INVALID_PARAMETER otherwise). */
   async setPolicy(name: string, policy: string): Promise<void> {
     const repository = await this.details(name);
+    assertPolicyDocument(policy, 'repository');
     await setRepositoryPolicy(this.context.database.db, repository.id, policy);
   }
 
@@ -159,5 +170,17 @@ export class Repositories {
 
   private notFound(name: string): RegistryError {
     return new RegistryError('NAME_UNKNOWN', `The repository with name '${name}' does not exist in the registry with id '${this.context.registryId}'`);
+  }
+}
+
+/** Refuses a resource policy the IAM policy language does not accept, with the parser's explanation. */
+export function assertPolicyDocument(text: string, kind: 'repository' | 'registry'): void {
+  try {
+    parsePolicyDocument(text, kind);
+  } catch (error) {
+    if (isPolicyValidationError(error)) {
+      throw new RegistryError('INVALID_PARAMETER', `Invalid parameter at 'PolicyText' failed to satisfy constraint: '${error.message}'`);
+    }
+    throw error;
   }
 }

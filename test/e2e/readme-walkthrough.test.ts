@@ -85,7 +85,7 @@ describe.runIf(toolsAvailable('aws', 'skopeo', 'umoci'))('the README quick start
       env: { REGISTRY_AUTH_FILE: ciAuth },
     });
     expect(push.code).not.toBe(0);
-    expect(push.stderr.toLowerCase()).toMatch(/denied|not authorized/);
+    expect(push.stderr.toLowerCase()).toMatch(/denied|forbidden/);
     const createRepository = await tryRun('aws', ['ecr', 'create-repository', '--repository-name', 'ci/own', ...endpoint], { env: awsEnv(ciKey) });
     expect(createRepository.code).not.toBe(0);
     expect(createRepository.stderr).toContain('AccessDeniedException');

@@ -9,6 +9,15 @@ const ECR_EXCEPTIONS: Partial<Record<RegistryErrorKind, string>> = {
   REPOSITORY_ALREADY_EXISTS: 'RepositoryAlreadyExistsException',
   REPOSITORY_NOT_EMPTY: 'RepositoryNotEmptyException',
   REPOSITORY_POLICY_NOT_FOUND: 'RepositoryPolicyNotFoundException',
+  REGISTRY_POLICY_NOT_FOUND: 'RegistryPolicyNotFoundException',
+  IMAGE_ALREADY_EXISTS: 'ImageAlreadyExistsException',
+  LAYER_ALREADY_EXISTS: 'LayerAlreadyExistsException',
+  LAYER_PART_INVALID: 'InvalidLayerPartException',
+  UPLOAD_EMPTY: 'EmptyUploadException',
+  LAYER_INACCESSIBLE: 'LayerInaccessibleException',
+  LAYER_INVALID: 'InvalidLayerException',
+  RESOURCE_TAG_INVALID: 'InvalidTagParameterException',
+  TOO_MANY_RESOURCE_TAGS: 'TooManyTagsException',
   MANIFEST_UNKNOWN: 'ImageNotFoundException',
   MANIFEST_INVALID: 'InvalidParameterException',
   MANIFEST_TOO_LARGE: 'InvalidParameterException',
@@ -28,5 +37,8 @@ const ECR_EXCEPTIONS: Partial<Record<RegistryErrorKind, string>> = {
 export function ecrOperationError(error: unknown): AwsError | undefined {
   if (!(error instanceof RegistryError)) return undefined;
   const type = ECR_EXCEPTIONS[error.kind];
-  return type ? new AwsError(type, error.message) : undefined;
+  if (!type) return undefined;
+  // InvalidLayerPartException carries where the upload stands (registryId, uploadId, lastValidByteReceived …).
+  const members = error.kind === 'LAYER_PART_INVALID' && typeof error.detail === 'object' && error.detail !== null ? (error.detail as Record<string, unknown>) : {};
+  return new AwsError(type, error.message, 400, members);
 }

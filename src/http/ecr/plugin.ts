@@ -49,7 +49,7 @@ export async function ecrPlugin(
     const implementation: Operation | undefined = ECR_OPERATIONS[operationName];
     if (!implementation) throw new AwsError('UnsupportedOperationException', `${operationName} is not supported by this registry`);
     // An operation acts on the caller's own registry unless registryId names another account's.
-    const registryId = typeof input.registryId === 'string' ? input.registryId : caller.accountId;
+    const registryId = typeof input.registryId === 'string' ? input.registryId : (accountOfResourceArn(input.resourceArn) ?? caller.accountId);
     await options.guard.authorize(request, caller, `ecr:${operationName}`, { registryId, ...targetOf(operationName, input) });
     try {
       const output = await implementation({
@@ -66,6 +66,11 @@ export async function ecrPlugin(
       throw ecrOperationError(error) ?? error;
     }
   });
+}
+
+/** The account in a repository ARN (TagResource and the like act on the ARN's registry). */
+function accountOfResourceArn(arn: unknown): string | undefined {
+  return typeof arn === 'string' ? arn.match(/^arn:[^:]+:ecr:[^:]*:(\d{12}):repository\//)?.[1] : undefined;
 }
 
 /** The repository an operation acts on, and the tags it sets, for authorization. */

@@ -21,7 +21,7 @@ export interface ManifestReference {
 
 export type ManifestSummary = Omit<ManifestRecord, 'content' | 'repositoryId'>;
 
-const SUMMARY_COLUMNS = [
+export const SUMMARY_COLUMNS = [
   'digest',
   'media_type',
   'artifact_type',
@@ -33,7 +33,7 @@ const SUMMARY_COLUMNS = [
   'last_pulled_at',
 ] as const;
 
-type SummaryRow = {
+export type SummaryRow = {
   digest: string;
   media_type: string;
   artifact_type: string | null;
@@ -45,7 +45,7 @@ type SummaryRow = {
   last_pulled_at: number | null;
 };
 
-function toSummary(row: SummaryRow): ManifestSummary {
+export function toSummary(row: SummaryRow): ManifestSummary {
   return {
     digest: row.digest,
     mediaType: row.media_type,

@@ -179,6 +179,18 @@ function migrations(dialect: Dialect): Record<string, Migration> {
           .execute();
       },
     },
+    '0004_account_settings': {
+      async up(db: Kysely<any>) {
+        await db.schema
+          .createTable('account_settings')
+          .addColumn('registry_id', types.text, (c) => c.notNull())
+          .addColumn('name', types.text, (c) => c.notNull())
+          .addColumn('value', types.text, (c) => c.notNull())
+          .addColumn('updated_at', 'bigint', (c) => c.notNull())
+          .addPrimaryKeyConstraint('account_settings_pk', ['registry_id', 'name'])
+          .execute();
+      },
+    },
   };
 }
 

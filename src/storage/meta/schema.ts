@@ -118,6 +118,14 @@ export interface RegistryPolicyTable {
   updated_at: number;
 }
 
+/** ECR's account settings (PutAccountSetting), one value per registry and setting name. */
+export interface AccountSettingTable {
+  registry_id: string;
+  name: string;
+  value: string;
+  updated_at: number;
+}
+
 export interface Schema {
   repositories: RepositoryTable;
   repository_tags: RepositoryTagTable;
@@ -132,6 +140,7 @@ export interface Schema {
   access_keys: AccessKeyTable;
   user_policies: UserPolicyTable;
   registry_policies: RegistryPolicyTable;
+  account_settings: AccountSettingTable;
 }
 
 /** An id the database assigns on insert. */

@@ -46,3 +46,28 @@ export async function tagsOfManifest(db: Queryable, repositoryId: number, manife
     .execute();
   return rows.map((row) => row.name);
 }
+
+/** The digest a tag points at, or undefined when the repository has no such tag. */
+export async function findTagDigest(db: Queryable, repositoryId: number, name: string): Promise<string | undefined> {
+  const row = await db
+    .selectFrom('tags')
+    .select('manifest_digest')
+    .where('repository_id', '=', repositoryId)
+    .where('name', '=', name)
+    .executeTakeFirst();
+  return row?.manifest_digest;
+}
+
+/**
+ * Creates a tag, or refreshes it when it already points at `manifestDigest`; a tag that
+ * points elsewhere is left alone. Resolves to false in that case. One statement, so two
+ * writers racing to create the same tag cannot both succeed.
+ */
+export async function putTagUnlessMoved(db: Queryable, repositoryId: number, name: string, manifestDigest: string, now: number): Promise<boolean> {
+  const result = await db
+    .insertInto('tags')
+    .values({ repository_id: repositoryId, name, manifest_digest: manifestDigest, updated_at: now })
+    .onConflict((oc) => oc.columns(['repository_id', 'name']).doUpdateSet({ updated_at: now }).where('tags.manifest_digest', '=', manifestDigest))
+    .executeTakeFirst();
+  return Number(result.numInsertedOrUpdatedRows ?? 0) > 0;
+}
