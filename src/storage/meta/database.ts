@@ -2,7 +2,6 @@ import SqliteDatabase from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
 import fs from 'node:fs';
 import path from 'node:path';
-import pg from 'pg';
 import { migrationProvider } from './migrations.js';
 import type { Schema } from './schema.js';
 
@@ -28,7 +27,7 @@ export function dialectOf(url: string): Dialect {
 /** Opens the metadata database and brings its schema up to date. */
 export async function openDatabase(config: DatabaseConfig): Promise<Database> {
   const dialect = dialectOf(config.url);
-  const db = dialect === 'postgres' ? openPostgres(config.url) : openSqlite(config.url);
+  const db = dialect === 'postgres' ? await openPostgres(config.url) : openSqlite(config.url);
   await migrate(db, dialect);
   return { db, dialect, close: () => db.destroy() };
 }
@@ -69,7 +68,9 @@ function withStatementCache(sqlite: SqliteDatabase.Database, capacity = 512) {
   };
 }
 
-function openPostgres(url: string): Kysely<Schema> {
+/** pg is loaded only when PostgreSQL is used: loading it costs some 6 MB of resident memory. */
+async function openPostgres(url: string): Promise<Kysely<Schema>> {
+  const { default: pg } = await import('pg');
   const pool = new pg.Pool({
     connectionString: url,
     max: 16,
