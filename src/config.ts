@@ -20,6 +20,14 @@ export const configSchema = z
     /** The account id that owns the registry (ECR's registryId). */
     accountId: z.string().regex(/^\d{12}$/, 'must be 12 digits').default('000000000000'),
     region: z.string().min(1).default('us-east-1'),
+    /**
+     * With a domain (e.g. `registry.example.com`, with a wildcard DNS record and TLS in front),
+     * registries are addressed as ECR's are: `<account>.dkr.ecr.<region>.<domain>`.
+     */
+    registryDomain: z
+      .string()
+      .regex(/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/, 'must be a DNS domain name')
+      .optional(),
     maxManifestBytes: z.coerce.number().int().positive().default(4 * 1024 * 1024),
     /** Upload sessions untouched this long are removed. */
     uploadTimeoutSeconds: z.coerce.number().int().positive().default(24 * 3600),
@@ -65,6 +73,7 @@ export const ENVIRONMENT_VARIABLES: Record<keyof Config, string> = {
   databaseUrl: 'STOWAGE_DATABASE_URL',
   accountId: 'STOWAGE_ACCOUNT_ID',
   region: 'STOWAGE_REGION',
+  registryDomain: 'STOWAGE_REGISTRY_DOMAIN',
   maxManifestBytes: 'STOWAGE_MAX_MANIFEST_BYTES',
   uploadTimeoutSeconds: 'STOWAGE_UPLOAD_TIMEOUT_SECONDS',
   maintenanceIntervalSeconds: 'STOWAGE_MAINTENANCE_INTERVAL_SECONDS',

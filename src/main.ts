@@ -18,6 +18,7 @@ addStorageOptions(program.command('serve', { isDefault: true }).description('run
   .option('-p, --port <port>', 'port to listen on (default 5000)')
   .option('--account-id <id>', 'account that owns the registry (default 000000000000)')
   .option('--region <region>', 'region the registry answers as (default us-east-1)')
+  .option('--registry-domain <domain>', 'address registries as <account>.dkr.ecr.<region>.<domain>')
   .addOption(new Option('--log-level <level>', 'log level').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']))
   .action(async (options) => {
     const config = loadConfigWith(options, {
@@ -25,6 +26,7 @@ addStorageOptions(program.command('serve', { isDefault: true }).description('run
       port: options.port,
       accountId: options.accountId,
       region: options.region,
+      registryDomain: options.registryDomain,
       logLevel: options.logLevel,
     });
     const logger = createLogger(config);

@@ -8,3 +8,12 @@ export function registryIdForHost(host: string | undefined, defaultAccountId: st
   const match = host?.match(/^(\d{12})\./);
   return match ? match[1]! : defaultAccountId;
 }
+
+/**
+ * The host name clients use for an account's registry: with a registry domain configured,
+ * ECR's form `<account>.dkr.ecr.<region>.<domain>` (what `repositoryUri` and
+ * `proxyEndpoint` show); without one, the host the client addressed.
+ */
+export function registryHostFor(registryId: string, options: { registryDomain?: string; region: string; requestHost: string }): string {
+  return options.registryDomain ? `${registryId}.dkr.ecr.${options.region}.${options.registryDomain}` : options.requestHost;
+}

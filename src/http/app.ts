@@ -39,7 +39,7 @@ export async function buildApp(options: { registry: Registry; identities: Identi
   await app.register(ociPlugin, { registry, guard: dataPlaneGuard });
   await app.register(tokenEndpointPlugin, { guard: dataPlaneGuard });
   const controlPlaneGuard = new ControlPlaneGuard(identities, accessControl, config.region);
-  await app.register(ecrPlugin, { registry, region: config.region, guard: controlPlaneGuard, loginTokens });
+  await app.register(ecrPlugin, { registry, region: config.region, registryDomain: config.registryDomain, guard: controlPlaneGuard, loginTokens });
   await app.register(layerDownloadPlugin, { registry });
   return app;
 }

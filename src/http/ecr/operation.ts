@@ -11,8 +11,10 @@ export interface OperationContext {
   /** The validated request members. */
   input: Record<string, unknown>;
   region: string;
-  /** Host and port the client addressed, for `repositoryUri` and `proxyEndpoint`. */
+  /** Host and port the client addressed (download URLs come back to this server). */
   host: string;
+  /** The registry's host name for `repositoryUri` and `proxyEndpoint` (see registryHostFor). */
+  registryHost: string;
   /** `http` or `https`, as the client connected. */
   scheme: string;
   loginTokens: LoginTokens;

@@ -5,6 +5,7 @@ import { validateInput, type InputProblem } from '../../aws/validate-input.js';
 import type { Registry } from '../../registry/registry.js';
 import { readBody } from '../read-body.js';
 import type { LoginTokens } from '../../auth/login-tokens.js';
+import { registryHostFor } from '../../auth/registry-host.js';
 import type { ControlPlaneGuard } from './authenticate.js';
 import { AwsError, serverError } from './errors.js';
 import { ecrOperationError } from './domain-errors.js';
@@ -22,7 +23,7 @@ const MAX_REQUEST_BYTES = 64 * 1024 * 1024;
  */
 export async function ecrPlugin(
   app: FastifyInstance,
-  options: { registry: Registry; region: string; guard: ControlPlaneGuard; loginTokens: LoginTokens },
+  options: { registry: Registry; region: string; registryDomain?: string; guard: ControlPlaneGuard; loginTokens: LoginTokens },
 ): Promise<void> {
   const model = loadServiceModel(ECR_MODEL_FILE);
   const targetPrefix = `${model.metadata.targetPrefix}.`;
@@ -58,6 +59,7 @@ export async function ecrPlugin(
         input,
         region: options.region,
         host: request.headers.host ?? '',
+        registryHost: registryHostFor(registryId, { registryDomain: options.registryDomain, region: options.region, requestHost: request.headers.host ?? '' }),
         scheme: request.protocol,
         loginTokens: options.loginTokens,
       });

@@ -11,7 +11,7 @@ export function repositoryShape(context: OperationContext, repository: Repositor
     repositoryArn: `arn:aws:ecr:${context.region}:${registryId}:repository/${repository.name}`,
     registryId,
     repositoryName: repository.name,
-    repositoryUri: `${context.host}/${repository.name}`,
+    repositoryUri: `${context.registryHost}/${repository.name}`,
     createdAt: new Date(repository.createdAt),
     imageTagMutability: repository.imageTagMutability,
     imageScanningConfiguration: { scanOnPush: repository.scanOnPush },
