@@ -13,13 +13,21 @@ export type InputProblem =
   | { kind: 'serialization'; path: string; expected: string }
   | { kind: 'constraint'; path: string; value: unknown; constraint: string };
 
-export function validateInput(model: ServiceModel, shapeName: string, input: unknown): InputProblem[] {
+export function validateInput(model: ServiceModel, shapeName: string, input: unknown, options: ValidationOptions = {}): InputProblem[] {
   const problems: InputProblem[] = [];
-  checkValue(model, model.shapes[shapeName]!, input, '', problems);
+  checkValue(model, model.shapes[shapeName]!, input, '', problems, options);
   return problems;
 }
 
-function checkValue(model: ServiceModel, shape: ShapeModel, value: unknown, path: string, problems: InputProblem[]): void {
+export interface ValidationOptions {
+  /**
+   * Report members the shape does not define. Requests may carry members from newer model
+   * versions (AWS ignores them), so this is for checking what Stowage itself answers.
+   */
+  rejectUnknownMembers?: boolean;
+}
+
+function checkValue(model: ServiceModel, shape: ShapeModel, value: unknown, path: string, problems: InputProblem[], options: ValidationOptions): void {
   if (value === null || value === undefined) return;
   switch (shape.type) {
     case 'structure': {
@@ -30,7 +38,12 @@ function checkValue(model: ServiceModel, shape: ShapeModel, value: unknown, path
         }
       }
       for (const [member, reference] of Object.entries(shape.members)) {
-        if (member in value) checkValue(model, model.shapes[reference.shape]!, value[member], join(path, member), problems);
+        if (member in value) checkValue(model, model.shapes[reference.shape]!, value[member], join(path, member), problems, options);
+      }
+      if (options.rejectUnknownMembers) {
+        for (const member of Object.keys(value)) {
+          if (!(member in shape.members)) problems.push({ kind: 'constraint', path: join(path, member), value: value[member], constraint: 'Member is not defined by the shape' });
+        }
       }
       return;
     }
@@ -38,7 +51,7 @@ function checkValue(model: ServiceModel, shape: ShapeModel, value: unknown, path
       if (!Array.isArray(value)) return void problems.push({ kind: 'serialization', path, expected: 'list' });
       checkSize(value.length, shape, path, value, problems);
       const memberShape = model.shapes[shape.member.shape]!;
-      value.forEach((item, index) => checkValue(model, memberShape, item, `${join(path, String(index + 1))}.member`, problems));
+      value.forEach((item, index) => checkValue(model, memberShape, item, `${join(path, String(index + 1))}.member`, problems, options));
       return;
     }
     case 'map': {
@@ -47,8 +60,8 @@ function checkValue(model: ServiceModel, shape: ShapeModel, value: unknown, path
       const keyShape = model.shapes[shape.key.shape]!;
       const valueShape = model.shapes[shape.value.shape]!;
       for (const [key, item] of Object.entries(value)) {
-        checkValue(model, keyShape, key, `${path}.key`, problems);
-        checkValue(model, valueShape, item, `${path}.value`, problems);
+        checkValue(model, keyShape, key, `${path}.key`, problems, options);
+        checkValue(model, valueShape, item, `${path}.value`, problems, options);
       }
       return;
     }
