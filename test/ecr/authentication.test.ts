@@ -1,4 +1,6 @@
 import { CreateRepositoryCommand, DescribeRepositoriesCommand, type ECRClient } from '@aws-sdk/client-ecr';
+import { Sha256 } from '@aws-crypto/sha256-js';
+import { SignatureV4 } from '@smithy/signature-v4';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testDialects } from '../helpers/databases.js';
 import { awsErrorOf, ecrClient } from '../helpers/ecr-client.js';
@@ -105,5 +107,38 @@ describe.each(testDialects())('control-plane authentication and authorization on
     });
     expect(response.status).toBe(400);
     expect(((await response.json()) as { __type: string }).__type).toBe('UnknownOperationException');
+  });
+});
+
+describe('control-plane requests signed in the presigned query form', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer();
+  });
+  afterAll(async () => {
+    await server.close();
+  });
+
+  async function presignedCall(expiresIn: number, signingDate = new Date()): Promise<Response> {
+    const endpoint = new URL(server.url);
+    const body = '{}';
+    const signer = new SignatureV4({ credentials: TEST_ROOT_CREDENTIALS, region: 'us-east-1', service: 'ecr', sha256: Sha256 });
+    const headers = { host: endpoint.host, 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': `${TARGET}.DescribeRepositories` };
+    const presigned = await signer.presign(
+      { method: 'POST', protocol: endpoint.protocol, hostname: endpoint.hostname, port: Number(endpoint.port), path: '/', headers, body },
+      // The target and content type stay headers (signed), as the JSON protocol reads them there.
+      { expiresIn, signingDate, unhoistableHeaders: new Set(['x-amz-target', 'content-type']) },
+    );
+    const query = new URLSearchParams(presigned.query as Record<string, string>).toString();
+    return fetch(`${endpoint.origin}/?${query}`, { method: 'POST', headers: presigned.headers as Record<string, string>, body });
+  }
+
+  it('accepts a presigned request and refuses it once expired', async () => {
+    const accepted = await presignedCall(300);
+    expect(accepted.status).toBe(200);
+    expect(await accepted.json()).toEqual({ repositories: [] });
+    const expired = await presignedCall(60, new Date(Date.now() - 3600_000));
+    expect(expired.status).toBe(400);
+    expect(((await expired.json()) as { __type: string }).__type).toBe('InvalidSignatureException');
   });
 });
