@@ -2,6 +2,8 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import http from 'node:http';
 import { Readable } from 'node:stream';
+import { curlRequest, type CurlResult } from './curl.js';
+import type { BlobFile } from './data.js';
 
 export interface Reply {
   status: number;
@@ -21,16 +23,23 @@ export function sha256(data: Buffer | string): string {
   return `sha256:${createHash('sha256').update(data).digest('hex')}`;
 }
 
+/** What moves the bytes of large blob pushes and pulls: curl (one process per request) or node:http. */
+export type BlobTransport = 'curl' | 'node';
+
 /**
  * A minimal `/v2/` client over node:http with a keep-alive agent. Large bodies are streamed
- * from files; responses are read into memory except blob pulls, which are counted and
- * discarded.
+ * from files, by node:http or by curl (`transport`); responses are read into memory except
+ * blob pulls, which are counted and discarded.
  */
 export class RegistryClient {
   private readonly agent: http.Agent;
   private readonly base: URL;
 
-  constructor(baseUrl: string, maxSockets = 64) {
+  constructor(
+    baseUrl: string,
+    private readonly transport: BlobTransport = 'node',
+    maxSockets = 64,
+  ) {
     this.base = new URL(baseUrl);
     this.agent = new http.Agent({ keepAlive: true, maxSockets, maxFreeSockets: maxSockets });
   }
@@ -92,32 +101,52 @@ export class RegistryClient {
   }
 
   /** A blob streamed from a file in one request: POST, then PUT ?digest= with the whole body. */
-  async pushFileMonolithic(repository: string, file: string, size: number, digest: string): Promise<void> {
+  async pushFileMonolithic(repository: string, blob: BlobFile): Promise<void> {
     const location = await this.startUpload(repository);
-    const reply = await this.request('PUT', this.follow(location, { digest }), {
-      headers: { 'content-type': 'application/octet-stream', 'content-length': size },
-      body: createReadStream(file, { highWaterMark: FILE_READ_BUFFER }),
-    });
+    const target = this.follow(location, { digest: blob.digest });
+    const headers = { 'content-type': 'application/octet-stream', 'content-length': blob.size };
+    if (this.transport === 'curl') {
+      expectCurlStatus(await curlRequest('PUT', `${this.base.origin}${target}`, { headers, uploadFile: blob.path }), 201, 'PUT blob');
+      return;
+    }
+    const reply = await this.request('PUT', target, { headers, body: createReadStream(blob.path, { highWaterMark: FILE_READ_BUFFER }) });
     expectStatus(reply, 201, 'PUT blob');
   }
 
-  /** A blob streamed from a file in PATCH chunks of `chunkBytes`, then PUT ?digest= without a body. */
-  async pushFileChunked(repository: string, file: string, size: number, digest: string, chunkBytes: number): Promise<void> {
+  /**
+   * A blob streamed from a file in PATCH chunks of `chunkBytes`, then PUT ?digest= without a
+   * body. With curl the chunks are uploaded from the blob's part files, which must be of
+   * `chunkBytes` each.
+   */
+  async pushFileChunked(repository: string, blob: BlobFile, chunkBytes: number): Promise<void> {
+    const { size } = blob;
     let location = await this.startUpload(repository);
-    for (let start = 0; start < size; start += chunkBytes) {
+    for (let start = 0, index = 0; start < size; start += chunkBytes, index++) {
       const end = Math.min(size, start + chunkBytes) - 1;
-      const reply = await this.request('PATCH', location, {
-        headers: {
-          'content-type': 'application/octet-stream',
-          'content-length': end - start + 1,
-          'content-range': `${start}-${end}`,
-        },
-        body: createReadStream(file, { start, end, highWaterMark: FILE_READ_BUFFER }),
-      });
-      expectStatus(reply, 202, `PATCH chunk ${start}-${end}`);
-      location = this.follow(reply.headers.location);
+      const headers = {
+        'content-type': 'application/octet-stream',
+        'content-length': end - start + 1,
+        'content-range': `${start}-${end}`,
+      };
+      const what = `PATCH chunk ${start}-${end}`;
+      let next: string | string[] | undefined;
+      if (this.transport === 'curl') {
+        const part = blob.parts?.[index];
+        if (part === undefined) throw new Error(`${blob.path} was not split into ${chunkBytes}-byte parts`);
+        const reply = await curlRequest('PATCH', `${this.base.origin}${location}`, { headers, uploadFile: part });
+        expectCurlStatus(reply, 202, what);
+        next = reply.headers.location;
+      } else {
+        const reply = await this.request('PATCH', location, {
+          headers,
+          body: createReadStream(blob.path, { start, end, highWaterMark: FILE_READ_BUFFER }),
+        });
+        expectStatus(reply, 202, what);
+        next = reply.headers.location;
+      }
+      location = this.follow(next);
     }
-    const reply = await this.request('PUT', this.follow(location, { digest }), { headers: { 'content-length': 0 } });
+    const reply = await this.request('PUT', this.follow(location, { digest: blob.digest }), { headers: { 'content-length': 0 } });
     expectStatus(reply, 201, 'PUT blob after chunks');
   }
 
@@ -155,22 +184,25 @@ export class RegistryClient {
   }
 
   /** GETs a blob and discards the bytes; returns how many arrived. */
-  pullBlob(repository: string, digest: string): Promise<number> {
+  async pullBlob(repository: string, digest: string): Promise<number> {
+    const path = `/v2/${repository}/blobs/${digest}`;
+    if (this.transport === 'curl') {
+      const reply = await curlRequest('GET', `${this.base.origin}${path}`);
+      expectCurlStatus(reply, 200, 'GET blob');
+      return reply.downloaded;
+    }
     return new Promise((resolve, reject) => {
-      const request = http.get(
-        { host: this.base.hostname, port: this.base.port, path: `/v2/${repository}/blobs/${digest}`, agent: this.agent },
-        (response) => {
-          if (response.statusCode !== 200) {
-            response.resume();
-            reject(new Error(`GET blob: status ${response.statusCode}`));
-            return;
-          }
-          let received = 0;
-          response.on('data', (chunk: Buffer) => (received += chunk.length));
-          response.once('error', reject);
-          response.once('end', () => resolve(received));
-        },
-      );
+      const request = http.get({ host: this.base.hostname, port: this.base.port, path, agent: this.agent }, (response) => {
+        if (response.statusCode !== 200) {
+          response.resume();
+          reject(new Error(`GET blob: status ${response.statusCode}`));
+          return;
+        }
+        let received = 0;
+        response.on('data', (chunk: Buffer) => (received += chunk.length));
+        response.once('error', reject);
+        response.once('end', () => resolve(received));
+      });
       request.once('error', reject);
     });
   }
@@ -178,6 +210,10 @@ export class RegistryClient {
   async getManifest(repository: string, reference: string, accept = OCI_MANIFEST): Promise<Reply> {
     return this.request('GET', `/v2/${repository}/manifests/${reference}`, { headers: { accept } });
   }
+}
+
+function expectCurlStatus(reply: CurlResult, status: number, what: string): void {
+  if (reply.status !== status) throw new Error(`${what} (curl): expected ${status}, got ${reply.status}`);
 }
 
 export function expectStatus(reply: Reply, status: number, what: string): void {

@@ -1,5 +1,7 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import type { BlobTransport } from './client.js';
+import { curlInstalled } from './curl.js';
 
 /** Workloads that can be chosen with `--only`. */
 export const WORKLOADS = ['push', 'pull', 'small', 'manifest', 'big'] as const;
@@ -28,6 +30,8 @@ export interface BenchOptions {
   stowageOnly: boolean;
   /** Where the results are written (markdown). */
   out: string;
+  /** The client of the blob push and pull workloads and the memory check: curl when installed. */
+  blobClient: BlobTransport;
   /** When set, Stowage runs with `node --cpu-prof` and writes its profiles here. */
   cpuProfileDir: string | undefined;
 }
@@ -46,6 +50,7 @@ const USAGE = `usage: npm run bench -- [options]
   --connections N     manifest GET connections (default 32)
   --wrk-threads N     wrk threads (default 1)
   --big-mib N         blob size of the memory check (default 2048; --quick: 256)
+  --client C          client of blob pushes and pulls: curl or node (default: curl when installed)
   --stowage-only      do not start the reference registry
   --out FILE          results file (default bench/results.md; --quick: .bench/results-quick.md)
   --cpu-prof DIR      run Stowage under node --cpu-prof, writing one profile per start to DIR
@@ -66,6 +71,7 @@ export function parseOptions(argv: string[]): BenchOptions {
       connections: { type: 'string' },
       'wrk-threads': { type: 'string' },
       'big-mib': { type: 'string' },
+      client: { type: 'string' },
       'stowage-only': { type: 'boolean', default: false },
       out: { type: 'string' },
       'cpu-prof': { type: 'string' },
@@ -98,10 +104,18 @@ export function parseOptions(argv: string[]): BenchOptions {
     durationSeconds: positive(values.duration, quick ? 3 : 10, '--duration'),
     wrkThreads: positive(values['wrk-threads'], 1, '--wrk-threads'),
     bigBytes: positive(values['big-mib'], quick ? 256 : 2048, '--big-mib') * MIB,
+    blobClient: blobClient(values.client),
     stowageOnly: values['stowage-only'] === true,
     out: values.out ?? (quick ? '.bench/results-quick.md' : 'bench/results.md'),
     cpuProfileDir: values['cpu-prof'] === undefined ? undefined : path.resolve(values['cpu-prof']),
   };
+}
+
+function blobClient(text: string | undefined): BlobTransport {
+  if (text === undefined) return curlInstalled() ? 'curl' : 'node';
+  if (text !== 'curl' && text !== 'node') throw new Error(`--client is curl or node, not ${JSON.stringify(text)}`);
+  if (text === 'curl' && !curlInstalled()) throw new Error('--client curl: curl is not installed');
+  return text;
 }
 
 function positive(text: string | undefined, fallback: number, flag: string): number {

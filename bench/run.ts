@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeRandomFile, type BlobFile } from './data.js';
+import { curlVersion } from './curl.js';
 import { wrkInstalled } from './load.js';
 import { parseOptions, type BenchOptions } from './options.js';
 import { distributionInstalled, distributionVersion, REGISTRY_LABELS, type RegistryKind } from './registries.js';
@@ -42,7 +43,11 @@ async function main(): Promise<void> {
   if (options.only.has('push') || options.only.has('pull')) {
     log(`generating ${options.blobBytes / MIB} MiB test blobs in ${dataDir}`);
     files.monolithic = await writeRandomFile(dataDir, 'monolithic.bin', options.blobBytes);
-    if (options.only.has('push')) files.chunked = await writeRandomFile(dataDir, 'chunked.bin', options.blobBytes);
+    if (options.only.has('push')) {
+      // curl uploads each chunk from its own file.
+      const parts = options.blobClient === 'curl' ? options.chunkBytes : undefined;
+      files.chunked = await writeRandomFile(dataDir, 'chunked.bin', options.blobBytes, parts);
+    }
   }
 
   const results: Results = { stowage: [], distribution: [] };
@@ -81,6 +86,9 @@ async function main(): Promise<void> {
       'Values are medians over the rounds; throughput and memory in decimal megabytes (10^6 bytes).',
       'Each round starts every registry afresh on empty storage; the order alternates per round.',
       '`sync` runs before each workload, so that one workload\'s pending writeback does not slow the next.',
+      options.blobClient === 'curl'
+        ? 'Blob pushes and pulls (and the memory check) are made with curl, one process (and connection) per request, for both registries alike: it streams from and to files with little CPU, where a Node client moving hundreds of megabytes per second takes as much CPU as the registry it measures. Small pushes and manifest GETs stay on node:http and wrk.'
+        : 'Blob pushes and pulls (and the memory check) are made with the benchmark\'s own node:http client (`--client node`), which on a small machine competes with the registry for the CPU.',
       'Memory is VmRSS from /proc/<pid>/status: 2 s and 15 s after the registry first answered (V8 returns the startup garbage some 8 to 10 s after start), and the highest value sampled every 50 ms during the workloads (or VmHWM, if higher).',
       'The machine is shared (other jobs ran beside the benchmark): see the load averages above, and the spread in "Every round".',
     ],
@@ -115,6 +123,7 @@ function settingsOf(options: BenchOptions, withDistribution: boolean): Record<st
     'small image pushes': `${options.smallOps} sequential, ${options.smallOps} over ${options.smallConcurrency} clients (config + layer blob + OCI manifest each)`,
     'manifest GET': `${options.connections} connections, ${options.durationSeconds} s per run after a short warm-up, ${options.wrkThreads} wrk thread(s)`,
     'memory check': `${options.bigBytes / MIB} MiB monolithic push to Stowage`,
+    'blob push/pull client': options.blobClient === 'curl' ? `curl, one process per request (${curlVersion()?.split(' ').slice(0, 2).join(' ') ?? 'version unknown'})` : 'node:http (in the benchmark process)',
   };
 }
 

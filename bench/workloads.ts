@@ -36,7 +36,7 @@ export async function runRound(input: RoundInput): Promise<Metrics> {
   const { kind, options, files, log } = input;
   const metrics: Metrics = {};
   const registry = await startRegistry(kind, startOptions(options));
-  const client = new RegistryClient(registry.url);
+  const client = new RegistryClient(registry.url, options.blobClient);
   try {
     metrics['memory.start'] = await rssAt(registry, STARTED_MS);
     metrics['memory.idle'] = await rssAt(registry, IDLE_MS);
@@ -47,11 +47,11 @@ export async function runRound(input: RoundInput): Promise<Metrics> {
       const monolithic = required(files.monolithic, 'monolithic blob');
       const chunked = required(files.chunked, 'chunked blob');
       flushFilesystems();
-      let seconds = await timed(() => client.pushFileMonolithic(BLOB_REPOSITORY, monolithic.path, monolithic.size, monolithic.digest));
+      let seconds = await timed(() => client.pushFileMonolithic(BLOB_REPOSITORY, monolithic));
       metrics['push.monolithic'] = monolithic.size / MB / seconds;
       log(`push ${mib(monolithic.size)} monolithic: ${fmt(metrics['push.monolithic'])} MB/s`);
       flushFilesystems();
-      seconds = await timed(() => client.pushFileChunked(BLOB_REPOSITORY, chunked.path, chunked.size, chunked.digest, options.chunkBytes));
+      seconds = await timed(() => client.pushFileChunked(BLOB_REPOSITORY, chunked, options.chunkBytes));
       metrics['push.chunked'] = chunked.size / MB / seconds;
       log(`push ${mib(chunked.size)} in ${mib(options.chunkBytes)} chunks: ${fmt(metrics['push.chunked'])} MB/s`);
     }
@@ -59,7 +59,7 @@ export async function runRound(input: RoundInput): Promise<Metrics> {
     if (options.only.has('pull')) {
       const blob = required(files.monolithic, 'monolithic blob');
       if (!(await client.blobExists(BLOB_REPOSITORY, blob.digest))) {
-        await client.pushFileMonolithic(BLOB_REPOSITORY, blob.path, blob.size, blob.digest);
+        await client.pushFileMonolithic(BLOB_REPOSITORY, blob);
       }
       flushFilesystems();
       let bytes = 0;
@@ -132,12 +132,12 @@ export async function runRound(input: RoundInput): Promise<Metrics> {
  */
 export async function runBigPush(file: BlobFile, options: BenchOptions, log: (line: string) => void): Promise<Metrics> {
   const registry = await startRegistry('stowage', startOptions(options));
-  const client = new RegistryClient(registry.url);
+  const client = new RegistryClient(registry.url, options.blobClient);
   try {
     const before = await rssAt(registry, IDLE_MS);
     const sampler = new RssSampler(registry.pid).start();
     flushFilesystems();
-    const seconds = await timed(() => client.pushFileMonolithic(BLOB_REPOSITORY, file.path, file.size, file.digest));
+    const seconds = await timed(() => client.pushFileMonolithic(BLOB_REPOSITORY, file));
     const peak = Math.max(sampler.stop(), memoryOf(registry.pid)?.hwm ?? 0) / MB;
     const metrics: Metrics = {
       'big.idle': before,

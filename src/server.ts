@@ -49,6 +49,7 @@ export async function startServer(config: Config, logger: Logger = createLogger(
       createOnPush: config.createOnPush,
     },
     layerDownloadKey: identities.secrets.deriveKey('layer download URLs'),
+    uploadIdKey: identities.secrets.deriveKey('upload session ids'),
   });
   const app = await buildApp({ registry, identities, logger, config });
   await app.listen({ host: config.host, port: config.port });

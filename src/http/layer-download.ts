@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import { isRegistryError } from '../registry/errors.js';
 import type { LayerDownloadGrant } from '../registry/layer-downloads.js';
 import type { Registry } from '../registry/registry.js';
+import { sendBlob } from './blob-body.js';
 import { parseRangeHeader } from './oci/headers.js';
 
 /**
@@ -59,15 +60,7 @@ export async function layerDownloadPlugin(app: FastifyInstance, options: { regis
       .header('Content-Type', 'application/octet-stream')
       .header('Accept-Ranges', 'bytes')
       .header('ETag', `"${opened.digest}"`);
-    if (opened.range) {
-      reply
-        .code(206)
-        .header('Content-Range', `bytes ${opened.range.start}-${opened.range.end}/${opened.size}`)
-        .header('Content-Length', opened.range.end - opened.range.start + 1);
-    } else {
-      reply.code(200).header('Content-Length', opened.size);
-    }
-    return reply.send(opened.stream);
+    await sendBlob(reply, opened);
   });
 }
 

@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import type { ByteRange } from '../storage/blobs/blob-store.js';
+import type { BlobReader, ByteRange } from '../storage/blobs/blob-store.js';
 import { getAccountSetting } from '../storage/meta/account-settings.js';
 import { findLinkedBlob, linkBlob, unlinkBlob } from '../storage/meta/blobs.js';
 import type { RegistryContext } from './context.js';
@@ -12,6 +12,13 @@ export interface BlobInfo {
   digest: Digest;
   size: number;
 }
+
+/**
+ * A blob's bytes as its store offers them: a positional reader over the whole blob where the
+ * store has one (the caller reads the range itself), otherwise a stream of the selected range.
+ * Either way the caller owns it and must close the reader or consume or destroy the stream.
+ */
+export type BlobContent = { reader: BlobReader; stream?: undefined } | { stream: Readable; reader?: undefined };
 
 /** Reading, deleting and mounting blobs as a repository sees them. */
 export class Blobs {
@@ -36,7 +43,7 @@ export class Blobs {
     name: string,
     digestText: string,
     selectRange?: (size: number) => ByteRange | undefined,
-  ): Promise<BlobInfo & { range: ByteRange | undefined; stream: Readable }> {
+  ): Promise<BlobInfo & { range: ByteRange | undefined; content: BlobContent }> {
     const blob = await this.stat(name, digestText);
     const range = selectRange?.(blob.size);
     if (range && (range.start > range.end || range.end >= blob.size)) {
@@ -44,9 +51,12 @@ export class Blobs {
         size: blob.size,
       });
     }
-    const stream = await this.context.blobs.open(blob.digest, range);
-    if (!stream) throw new RegistryError('BLOB_UNKNOWN', `blob ${blob.digest} content is missing`, { digest: blob.digest });
-    return { ...blob, range, stream };
+    const store = this.context.blobs;
+    const content: BlobContent | undefined = store.openReader
+      ? await store.openReader(blob.digest).then((reader) => reader && { reader })
+      : await store.open(blob.digest, range).then((stream) => stream && { stream });
+    if (!content) throw new RegistryError('BLOB_UNKNOWN', `blob ${blob.digest} content is missing`, { digest: blob.digest });
+    return { ...blob, range, content };
   }
 
   async delete(name: string, digestText: string): Promise<void> {

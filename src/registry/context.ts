@@ -15,6 +15,12 @@ export interface RegistryContext {
    * made for this process only.
    */
   layerDownloadKey?: Uint8Array;
+  /**
+   * Signs upload session ids (see UploadIds), so that every node, and the process after a
+   * restart, recognizes a session that has not received bytes yet. Derived from the master
+   * key; without it, a key is made for this process only.
+   */
+  uploadIdKey?: Uint8Array;
 }
 
 export interface RegistryLimits {

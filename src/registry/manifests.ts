@@ -70,7 +70,7 @@ export class Manifests {
     const manifest = parseManifest(body, contentType);
     const imageSize = await this.checkReferences(existing?.id, manifest);
     const now = this.context.now();
-    return this.context.database.db.transaction().execute(async (trx) => {
+    return this.context.database.transaction(async (trx) => {
       const repository = existing ?? (await this.repositories.forPush(name, trx));
       const inserted = await manifestRows.insertManifest(
         trx,

@@ -43,7 +43,7 @@ export class Registry {
     shared?: SharedState,
   ) {
     this.shared = shared ?? {
-      uploadSessions: new UploadSessionState(),
+      uploadSessions: new UploadSessionState(context.uploadIdKey),
       pulls: new PullRecorder(context),
       layerDownloads: new LayerDownloads(context.layerDownloadKey),
       accounts: new Map(),

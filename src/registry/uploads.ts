@@ -6,6 +6,7 @@ import type { RegistryContext } from './context.js';
 import { digestAlgorithm, DigestCalculator, parseDigest, type Digest, type DigestAlgorithm } from './digest.js';
 import { RegistryError } from './errors.js';
 import { KeyedMutex } from './keyed-mutex.js';
+import { UploadIds } from './upload-ids.js';
 import type { Repositories } from './repositories.js';
 
 export interface UploadStatus {
@@ -20,13 +21,34 @@ export interface ChunkRange {
   end: number;
 }
 
-/** A running digest of an upload, valid while `size` equals the stored size. */
-/** In-memory state of upload sessions in this process: running hashes and per-session locks. */
+/** In-memory state of upload sessions in this process: running hashes, per-session locks, ids. */
 export class UploadSessionState {
   readonly hashes = new Map<string, HashState>();
   readonly locks = new KeyedMutex();
+  readonly ids: UploadIds;
+  /**
+   * Ids of sessions completed, cancelled or discarded here, most recent last. A session that
+   * never received bytes has no row to delete, and its id stays genuine: this is what makes
+   * it unknown afterwards. The most recent ones are kept; a client never returns to an
+   * upload it has finished, and an id that is forgotten can at most start over as an empty
+   * session of the same repository.
+   */
+  readonly closed = new Set<string>();
+
+  /** `idKey` signs session ids; without it they are recognized by this process only. */
+  constructor(idKey?: Uint8Array) {
+    this.ids = new UploadIds(idKey);
+  }
+
+  close(id: string): void {
+    this.closed.add(id);
+    if (this.closed.size > CLOSED_IDS_KEPT) this.closed.delete(this.closed.values().next().value!);
+  }
 }
 
+const CLOSED_IDS_KEPT = 10_000;
+
+/** A running digest of an upload, valid while `size` equals the stored size. */
 interface HashState {
   calculator: DigestCalculator;
   size: number;
@@ -36,8 +58,20 @@ interface HashState {
 const DIRECT_UPLOAD_PREFIX = 'direct-';
 
 /**
+ * A session as found: `stored` has a row and its bytes in the blob store; `fresh` has
+ * received nothing yet, and exists only as its signed id.
+ */
+type Session = { kind: 'stored'; repositoryId: number } | { kind: 'fresh'; repositoryId: number; startedAt: number };
+
+/**
  * Blob upload sessions: bytes are appended in order, hashed as they stream, and become a
  * blob only after the digest the client names is verified.
+ *
+ * Starting a session stores nothing: its id is signed (see UploadIds) and carries its start
+ * time. The session is recorded (a row, and an upload in the blob store) when its first
+ * bytes arrive in a PATCH, before they are acknowledged; a session completed by one PUT
+ * with the whole blob, as most clients push small blobs, is never recorded at all. So a
+ * session holding bytes survives restarts, and one holding none is recognized by its id.
  *
  * The running hash lives in memory beside the session; after a restart (or when a
  * different algorithm is asked for) the digest is recomputed from the stored bytes, so a
@@ -46,6 +80,7 @@ const DIRECT_UPLOAD_PREFIX = 'direct-';
 export class Uploads {
   private readonly hashes: Map<string, HashState>;
   private readonly locks: KeyedMutex;
+  private readonly shared: UploadSessionState;
 
   constructor(
     private readonly context: RegistryContext,
@@ -53,30 +88,33 @@ export class Uploads {
     /** Session state shared by the registries of all accounts: upload ids are global. */
     shared: UploadSessionState = new UploadSessionState(),
   ) {
+    this.shared = shared;
     this.hashes = shared.hashes;
     this.locks = shared.locks;
   }
 
   async start(name: string): Promise<UploadStatus> {
     const repository = await this.repositories.forPush(name);
-    const id = randomUUID();
-    await this.context.blobs.createUpload(id);
-    await uploadRows.insertUpload(this.context.database.db, id, repository.id, this.context.now());
-    this.hashes.set(id, { calculator: new DigestCalculator(), size: 0 });
-    return { id, size: 0 };
+    return { id: this.shared.ids.issue(repository.id, this.context.now()), size: 0 };
   }
 
   async status(name: string, id: string): Promise<UploadStatus> {
-    await this.session(name, id);
-    return { id, size: await this.storedSize(id) };
+    const session = await this.session(name, id);
+    return { id, size: session.kind === 'fresh' ? 0 : await this.storedSize(id) };
   }
 
   /** Appends a chunk. With `range`, the chunk must start where the upload ends. */
   async append(name: string, id: string, source: Readable, range?: ChunkRange, declaredLength?: number): Promise<UploadStatus> {
-    await this.session(name, id);
     return this.locks.run(id, async () => {
+      const session = await this.session(name, id);
+      if (session.kind === 'fresh') {
+        // Refused before anything is recorded: the session stays as it was.
+        checkChunk(0, source, range, declaredLength);
+        await this.record(id, session);
+        return { id, size: await this.appendLocked(id, source, range, declaredLength, 0) };
+      }
       const size = await this.appendLocked(id, source, range, declaredLength);
-      await uploadRows.touchUpload(this.context.database.db, id, this.context.now());
+      await this.context.database.transaction((trx) => uploadRows.touchUpload(trx, id, this.context.now()));
       return { id, size };
     });
   }
@@ -87,18 +125,27 @@ export class Uploads {
    * half-finished upload is of no use to the client.
    */
   async complete(name: string, id: string, digestText: string, lastChunk?: Readable, range?: ChunkRange): Promise<Digest> {
-    const repositoryId = await this.session(name, id);
     return this.locks.run(id, async () => {
+      const session = await this.session(name, id);
       let digest: Digest;
+      let size: number | undefined;
       try {
         digest = parseDigest(digestText);
-        if (lastChunk) await this.appendLocked(id, lastChunk, range);
+        if (session.kind === 'fresh') {
+          if (lastChunk) checkChunk(0, lastChunk, range);
+          // The whole blob in this request: staged in the blob store, never recorded as a session.
+          await this.createStoreUpload(id);
+          this.hashes.set(id, { calculator: new DigestCalculator(digestAlgorithm(digest)), size: 0 });
+          size = lastChunk ? await this.appendLocked(id, lastChunk, range, undefined, 0) : 0;
+        } else if (lastChunk) {
+          await this.appendLocked(id, lastChunk, range);
+        }
       } catch (error) {
         if (error instanceof RegistryError && error.kind === 'RANGE_NOT_SATISFIABLE') throw error;
         await this.discard(id);
         throw error;
       }
-      return this.commit(id, { id: repositoryId }, digest, { session: true });
+      return this.commit(id, { id: session.repositoryId }, digest, { session: session.kind === 'stored', size });
     });
   }
 
@@ -110,18 +157,21 @@ export class Uploads {
     const id = DIRECT_UPLOAD_PREFIX + randomUUID();
     await this.context.blobs.createUpload(id);
     this.hashes.set(id, { calculator: new DigestCalculator(digestAlgorithm(digest)), size: 0 });
+    let size: number;
     try {
-      await this.appendLocked(id, source, undefined, declaredLength);
+      size = await this.appendLocked(id, source, undefined, declaredLength, 0);
     } catch (error) {
       await this.discard(id);
       throw error;
     }
-    return this.commit(id, repository, digest, { session: false });
+    return this.commit(id, repository, digest, { session: false, size });
   }
 
   async cancel(name: string, id: string): Promise<void> {
-    await this.session(name, id);
-    await this.locks.run(id, () => this.discard(id));
+    await this.locks.run(id, async () => {
+      await this.session(name, id);
+      await this.discard(id);
+    });
   }
 
   /** Removes sessions idle longer than the upload timeout, and store uploads nobody owns. */
@@ -141,14 +191,39 @@ export class Uploads {
     return removed;
   }
 
-  /** The session's repository id, or BLOB_UPLOAD_UNKNOWN (also for another repository's session). */
-  private async session(name: string, id: string): Promise<number> {
-    const repository = await this.repositories.get(name).catch(() => undefined);
-    const row = id.startsWith(DIRECT_UPLOAD_PREFIX) ? undefined : await uploadRows.findUpload(this.context.database.db, id);
-    if (!repository || !row || row.repositoryId !== repository.id) {
-      throw new RegistryError('BLOB_UPLOAD_UNKNOWN', `upload ${id} unknown to repository ${name}`);
+  /** The session, or BLOB_UPLOAD_UNKNOWN (also for another repository's session, and an expired or finished one). */
+  private async session(name: string, id: string): Promise<Session> {
+    const repository = await this.repositories.find(name).catch(() => undefined);
+    if (repository && !id.startsWith(DIRECT_UPLOAD_PREFIX)) {
+      const row = await uploadRows.findUpload(this.context.database.db, id);
+      if (row) {
+        if (row.repositoryId === repository.id) return { kind: 'stored', repositoryId: row.repositoryId };
+      } else if (!this.shared.closed.has(id)) {
+        const startedAt = this.shared.ids.startedAt(id, repository.id);
+        if (startedAt !== undefined && this.context.now() - startedAt < this.context.limits.uploadTimeoutMs) {
+          return { kind: 'fresh', repositoryId: repository.id, startedAt };
+        }
+      }
     }
-    return row.repositoryId;
+    throw new RegistryError('BLOB_UPLOAD_UNKNOWN', `upload ${id} unknown to repository ${name}`);
+  }
+
+  /** Records a fresh session as it receives its first bytes: its upload in the blob store, then its row. */
+  private async record(id: string, session: Session & { kind: 'fresh' }): Promise<void> {
+    await this.createStoreUpload(id);
+    await this.context.database.transaction((trx) => uploadRows.insertUpload(trx, id, session.repositoryId, this.context.now(), session.startedAt));
+    this.hashes.set(id, { calculator: new DigestCalculator(), size: 0 });
+  }
+
+  /** Creates the store upload of a session; one left by a process that died before recording it held nothing acknowledged. */
+  private async createStoreUpload(id: string): Promise<void> {
+    try {
+      await this.context.blobs.createUpload(id);
+    } catch (error) {
+      if ((await this.context.blobs.uploadSize(id)) === undefined) throw error;
+      await this.context.blobs.deleteUpload(id);
+      await this.context.blobs.createUpload(id);
+    }
   }
 
   private async storedSize(id: string): Promise<number> {
@@ -157,23 +232,10 @@ export class Uploads {
     return size;
   }
 
-  private async appendLocked(id: string, source: Readable, range?: ChunkRange, declaredLength?: number): Promise<number> {
-    const size = await this.storedSize(id);
-    let expected = declaredLength;
-    if (range) {
-      if (range.start !== size || range.end < range.start) {
-        source.resume(); // drain what the client sends; the answer is already known
-        throw new RegistryError('RANGE_NOT_SATISFIABLE', `chunk ${range.start}-${range.end} does not continue upload of ${size} bytes`, {
-          size,
-        });
-      }
-      const chunkLength = range.end - range.start + 1;
-      if (expected !== undefined && expected !== chunkLength) {
-        source.resume();
-        throw new RegistryError('SIZE_INVALID', `Content-Length ${expected} does not match Content-Range ${range.start}-${range.end}`);
-      }
-      expected = chunkLength;
-    }
+  /** Appends to a store upload; `knownSize` is its size when the caller knows it (it has just created it). */
+  private async appendLocked(id: string, source: Readable, range?: ChunkRange, declaredLength?: number, knownSize?: number): Promise<number> {
+    const size = knownSize ?? (await this.storedSize(id));
+    const expected = checkChunk(size, source, range, declaredLength);
     let state = this.hashes.get(id);
     if (state && state.size !== size) {
       this.hashes.delete(id);
@@ -193,20 +255,30 @@ export class Uploads {
     return newSize;
   }
 
-  /** Verifies and commits an upload into `repository`: an existing one (`id`), or one to create (`name`). */
-  private async commit(id: string, repository: { id: number } | { name: string }, digest: Digest, options: { session: boolean }): Promise<Digest> {
+  /**
+   * Verifies and commits an upload into `repository`: an existing one (`id`), or one to
+   * create (`name`). `session` says whether a session row is to be deleted with it; `size`
+   * is the upload's size when the caller has just written it.
+   */
+  private async commit(
+    id: string,
+    repository: { id: number } | { name: string },
+    digest: Digest,
+    options: { session: boolean; size?: number },
+  ): Promise<Digest> {
     try {
-      const actual = await this.digestOfUpload(id, digestAlgorithm(digest));
+      const actual = await this.digestOfUpload(id, digestAlgorithm(digest), options.size);
       if (actual.digest !== digest) {
         throw new RegistryError('DIGEST_INVALID', `content digest ${actual.digest} does not match ${digest}`, { digest });
       }
       await this.context.blobs.commitUpload(id, digest);
       this.hashes.delete(id);
-      await this.context.database.db.transaction().execute(async (trx) => {
+      await this.context.database.transaction(async (trx) => {
         const repositoryId = 'id' in repository ? repository.id : (await this.repositories.forPush(repository.name, trx)).id;
         await linkBlob(trx, repositoryId, digest, actual.size, this.context.now());
         if (options.session) await uploadRows.deleteUpload(trx, id);
       });
+      if (!id.startsWith(DIRECT_UPLOAD_PREFIX)) this.shared.close(id);
       return digest;
     } catch (error) {
       await this.discard(id);
@@ -214,8 +286,8 @@ export class Uploads {
     }
   }
 
-  private async digestOfUpload(id: string, algorithm: DigestAlgorithm): Promise<{ digest: Digest; size: number }> {
-    const size = await this.storedSize(id);
+  private async digestOfUpload(id: string, algorithm: DigestAlgorithm, knownSize?: number): Promise<{ digest: Digest; size: number }> {
+    const size = knownSize ?? (await this.storedSize(id));
     const state = this.hashes.get(id);
     if (state && state.size === size && state.calculator.algorithm === algorithm) {
       return { digest: state.calculator.digest(), size };
@@ -227,11 +299,34 @@ export class Uploads {
     return { digest: calculator.digest(), size: calculator.size };
   }
 
+  /** Ends a session and removes what it stored, if anything. */
   private async discard(id: string): Promise<void> {
     this.hashes.delete(id);
     await this.context.blobs.deleteUpload(id);
-    if (!id.startsWith(DIRECT_UPLOAD_PREFIX)) await uploadRows.deleteUpload(this.context.database.db, id);
+    if (!id.startsWith(DIRECT_UPLOAD_PREFIX)) {
+      this.shared.close(id);
+      await uploadRows.deleteUpload(this.context.database.db, id);
+    }
   }
+}
+
+/**
+ * Checks a chunk's declared range and length against an upload of `size` bytes; resolves
+ * to the number of bytes it must have, if known. A refused chunk is drained (the answer is
+ * already known).
+ */
+function checkChunk(size: number, source: Readable, range?: ChunkRange, declaredLength?: number): number | undefined {
+  if (!range) return declaredLength;
+  if (range.start !== size || range.end < range.start) {
+    source.resume();
+    throw new RegistryError('RANGE_NOT_SATISFIABLE', `chunk ${range.start}-${range.end} does not continue upload of ${size} bytes`, { size });
+  }
+  const chunkLength = range.end - range.start + 1;
+  if (declaredLength !== undefined && declaredLength !== chunkLength) {
+    source.resume();
+    throw new RegistryError('SIZE_INVALID', `Content-Length ${declaredLength} does not match Content-Range ${range.start}-${range.end}`);
+  }
+  return chunkLength;
 }
 
 /** Passes bytes through, feeding the running digest and holding the chunk to its declared length. */

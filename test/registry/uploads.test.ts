@@ -18,7 +18,7 @@ interface Fixture {
   registry: Registry;
 }
 
-async function openRegistry(dir: string, url: string, clock: { now: number }) {
+async function openRegistry(dir: string, url: string, clock: { now: number }, uploadIdKey?: Uint8Array) {
   const database = await openDatabase({ url });
   const blobs = new FsBlobStore(dir);
   await blobs.init();
@@ -28,6 +28,7 @@ async function openRegistry(dir: string, url: string, clock: { now: number }) {
     registryId: '000000000000',
     now: () => clock.now,
     limits: { maxManifestBytes: 4 << 20, uploadTimeoutMs: 60_000, createOnPush: true },
+    uploadIdKey,
   });
   return { database, registry };
 }
@@ -80,13 +81,49 @@ describe.each(testDialects())('upload sessions on %s', (dialect) => {
     const { registry, clock, dir } = await fixture();
     const idle = await registry.uploads.start('team/app');
     await registry.uploads.append('team/app', idle.id, Readable.from([Buffer.from('abandoned')]));
+    const empty = await registry.uploads.start('team/app');
     clock.now += 30_000;
     const active = await registry.uploads.start('team/app');
+    await registry.uploads.append('team/app', active.id, Readable.from([Buffer.from('in progress')]));
+    const fresh = await registry.uploads.start('team/app');
     clock.now += 40_000;
     expect(await registry.uploads.expireAbandoned()).toBe(1);
-    await expect(registry.uploads.status('team/app', idle.id)).rejects.toSatisfy((error) => isRegistryError(error, 'BLOB_UPLOAD_UNKNOWN'));
-    expect((await registry.uploads.status('team/app', active.id)).size).toBe(0);
+    for (const expired of [idle, empty]) {
+      await expect(registry.uploads.status('team/app', expired.id)).rejects.toSatisfy((error) => isRegistryError(error, 'BLOB_UPLOAD_UNKNOWN'));
+    }
+    expect((await registry.uploads.status('team/app', active.id)).size).toBe(11);
+    expect((await registry.uploads.status('team/app', fresh.id)).size).toBe(0);
     expect(fs.readdirSync(path.join(dir, 'uploads'))).toEqual([active.id]);
+  });
+
+  it('stores nothing for a session until its first bytes, and recognizes it after a restart with the same key', async () => {
+    const opened = await fixture();
+    const { dir, url, clock } = opened;
+    await opened.database.close();
+    const key = Buffer.alloc(32, 7);
+    const first = await openRegistry(dir, url, clock, key);
+    const session = await first.registry.uploads.start('team/app');
+    expect(fs.readdirSync(path.join(dir, 'uploads'))).toEqual([]);
+    await first.database.close();
+
+    const second = await openRegistry(dir, url, clock, key);
+    opened.database = second.database;
+    const other = await openRegistry(dir, url, clock);
+    try {
+      // A process with another key does not know the session.
+      await expect(other.registry.uploads.status('team/app', session.id)).rejects.toSatisfy((error) => isRegistryError(error, 'BLOB_UPLOAD_UNKNOWN'));
+      expect((await second.registry.uploads.status('team/app', session.id)).size).toBe(0);
+      const digest = sha256('whole');
+      await second.registry.uploads.complete('team/app', session.id, digest, Readable.from([Buffer.from('whole')]));
+      expect((await second.registry.blobs.stat('team/app', digest)).size).toBe(5);
+      // Finished: the id is unknown from now on.
+      await expect(second.registry.uploads.status('team/app', session.id)).rejects.toSatisfy((error) => isRegistryError(error, 'BLOB_UPLOAD_UNKNOWN'));
+      await expect(second.registry.uploads.complete('team/app', session.id, digest)).rejects.toSatisfy((error) =>
+        isRegistryError(error, 'BLOB_UPLOAD_UNKNOWN'),
+      );
+    } finally {
+      await other.database.close();
+    }
   });
 
   it('removes store uploads that no session owns once they are old', async () => {

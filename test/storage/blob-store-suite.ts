@@ -103,6 +103,145 @@ export function blobStoreConformance(name: string, create: () => Promise<{ store
         expect(uploads).toEqual([{ id: 'pending', size: 5 }]);
       }));
 
+    it('appends a long stream of uneven chunks in order, across appends', () =>
+      withStore(async (store) => {
+        // Megabytes in chunks from 1 byte to 300 KiB, some arriving later than others.
+        const chunks: Buffer[] = [];
+        let seed = 1;
+        for (let total = 0; total < 12 * 1024 * 1024; ) {
+          seed = (seed * 1103515245 + 12345) % 2 ** 31;
+          const chunk = Buffer.alloc(1 + (seed % (300 * 1024)), seed % 251);
+          chunks.push(chunk);
+          total += chunk.length;
+        }
+        const half = Math.floor(chunks.length / 2);
+        const slow = async function* (parts: Buffer[]) {
+          for (const [i, part] of parts.entries()) {
+            if (i % 7 === 0) await new Promise((resolve) => setTimeout(resolve, 1));
+            yield part;
+          }
+        };
+        const whole = Buffer.concat(chunks);
+        await store.createUpload('long');
+        const first = await store.appendToUpload('long', Readable.from(slow(chunks.slice(0, half))));
+        expect(first).toBe(Buffer.concat(chunks.slice(0, half)).length);
+        expect(await store.appendToUpload('long', Readable.from(slow(chunks.slice(half))))).toBe(whole.length);
+        expect(digestOf(await read(await store.openUpload('long')))).toBe(digestOf(whole));
+        await store.commitUpload('long', digestOf(whole));
+        expect(digestOf(await read(await store.open(digestOf(whole))))).toBe(digestOf(whole));
+      }));
+
+    it('keeps an upload at its previous size when an append fails after megabytes', () =>
+      withStore(async (store) => {
+        await store.createUpload('big-fail');
+        await store.appendToUpload('big-fail', Readable.from([Buffer.from('kept')]));
+        let sent = 0;
+        const failing = new Readable({
+          read() {
+            if (sent >= 9 * 1024 * 1024) {
+              this.destroy(new Error('client went away'));
+              return;
+            }
+            sent += 64 * 1024;
+            this.push(Buffer.alloc(64 * 1024, 1));
+          },
+        });
+        await expect(store.appendToUpload('big-fail', failing)).rejects.toThrow('client went away');
+        expect(await store.uploadSize('big-fail')).toBe(4);
+        expect(await read(await store.openUpload('big-fail'))).toEqual(Buffer.from('kept'));
+      }));
+
+    it('appends an empty stream without changing the upload', () =>
+      withStore(async (store) => {
+        await store.createUpload('empty');
+        expect(await store.appendToUpload('empty', Readable.from([]))).toBe(0);
+        await store.appendToUpload('empty', Readable.from([Buffer.from('x')]));
+        expect(await store.appendToUpload('empty', Readable.from([]))).toBe(1);
+        expect(await store.uploadSize('empty')).toBe(1);
+      }));
+
+    it('refuses to append to an upload that does not exist', () =>
+      withStore(async (store) => {
+        await expect(store.appendToUpload('absent', Readable.from([Buffer.from('x')]))).rejects.toThrow();
+      }));
+
+    describe('positional reader (optional capability)', () => {
+      const data = Buffer.from('0123456789abcdefghijklmnopqrstuvwxyz');
+      const withBlob = (test: (store: BlobStore & Required<Pick<BlobStore, 'openReader'>>, digest: Digest) => Promise<void>) =>
+        withStore(async (store) => {
+          if (!store.openReader) return; // stores without the capability are read through open()
+          const digest = digestOf(data);
+          await store.createUpload('r');
+          await store.appendToUpload('r', Readable.from([data]));
+          await store.commitUpload('r', digest);
+          await test(store as BlobStore & Required<Pick<BlobStore, 'openReader'>>, digest);
+        });
+
+      it('reads at any position into the start of the buffer, and reports the size', () =>
+        withBlob(async (store, digest) => {
+          const reader = (await store.openReader(digest))!;
+          try {
+            expect(reader.size).toBe(data.length);
+            const buffer = Buffer.alloc(8, '.');
+            expect(await reader.read(buffer, 0)).toBe(8);
+            expect(buffer.toString()).toBe('01234567');
+            expect(await reader.read(buffer, 10, 4)).toBe(4);
+            expect(buffer.toString()).toBe('abcd4567');
+            // Reads do not depend on each other: backwards too.
+            expect(await reader.read(buffer, 2, 3)).toBe(3);
+            expect(buffer.subarray(0, 3).toString()).toBe('234');
+            // A length beyond the buffer is held to the buffer.
+            expect(await reader.read(buffer, 20, 100)).toBe(8);
+            expect(buffer.toString()).toBe('klmnopqr');
+            // Into a view: the bytes land at the start of the view.
+            const whole = Buffer.alloc(data.length + 4, '-');
+            expect(await reader.read(whole.subarray(2), 0, data.length)).toBe(data.length);
+            expect(whole.toString()).toBe(`--${data.toString()}--`);
+          } finally {
+            await reader.close();
+          }
+        }));
+
+      it('reads short at the end and nothing at or past it', () =>
+        withBlob(async (store, digest) => {
+          const reader = (await store.openReader(digest))!;
+          try {
+            const buffer = Buffer.alloc(16, '.');
+            expect(await reader.read(buffer, data.length - 3)).toBe(3);
+            expect(buffer.subarray(0, 3).toString()).toBe('xyz');
+            expect(await reader.read(buffer, data.length)).toBe(0);
+            expect(await reader.read(buffer, data.length + 1000)).toBe(0);
+            expect(await reader.read(buffer, 0, 0)).toBe(0);
+            expect(buffer.subarray(3).toString()).toBe('.'.repeat(13));
+          } finally {
+            await reader.close();
+          }
+        }));
+
+      it('refuses a negative position', () =>
+        withBlob(async (store, digest) => {
+          const reader = (await store.openReader(digest))!;
+          try {
+            await expect(reader.read(Buffer.alloc(4), -1)).rejects.toThrow();
+          } finally {
+            await reader.close();
+          }
+        }));
+
+      it('closes idempotently, and reads nothing once closed', () =>
+        withBlob(async (store, digest) => {
+          const reader = (await store.openReader(digest))!;
+          await reader.close();
+          await reader.close();
+          await expect(reader.read(Buffer.alloc(4), 0)).rejects.toThrow();
+        }));
+
+      it('answers an absent blob with undefined', () =>
+        withBlob(async (store) => {
+          expect(await store.openReader(digestOf(Buffer.from('absent')))).toBeUndefined();
+        }));
+    });
+
     it('refuses to create the same upload twice', () =>
       withStore(async (store) => {
         await store.createUpload('twice');

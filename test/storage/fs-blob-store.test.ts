@@ -1,7 +1,9 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import type { Digest } from '../../src/registry/digest.js';
 import { FsBlobStore } from '../../src/storage/blobs/fs-blob-store.js';
 import { blobStoreConformance } from './blob-store-suite.js';
 
@@ -14,12 +16,49 @@ async function createFsStore() {
 
 blobStoreConformance('filesystem', createFsStore);
 
+/** Files under `root` that this process holds open (its file descriptors, from /proc). */
+function openFilesUnder(root: string): string[] {
+  const open: string[] = [];
+  for (const fd of fs.readdirSync('/proc/self/fd')) {
+    try {
+      const target = fs.readlinkSync(`/proc/self/fd/${fd}`);
+      if (target.startsWith(`${root}/`)) open.push(target);
+    } catch {
+      // closed while listing
+    }
+  }
+  return open;
+}
+
 describe('FsBlobStore specifics', () => {
   it('never accepts an upload id that could leave the uploads directory', async () => {
     const { store, cleanup } = await createFsStore();
     try {
       await expect(store.createUpload('../escape')).rejects.toThrow(/invalid upload id/);
       await expect(store.uploadSize('a/b')).rejects.toThrow(/invalid upload id/);
+    } finally {
+      await cleanup();
+    }
+  });
+
+  it('keeps reading a blob deleted while a reader has it open, and closes its file', async () => {
+    const { store, root, cleanup } = await createFsStore();
+    try {
+      const { Readable } = await import('node:stream');
+      const data = Buffer.from('read after delete');
+      const digest = `sha256:${createHash('sha256').update(data).digest('hex')}` as Digest;
+      await store.createUpload('d');
+      await store.appendToUpload('d', Readable.from([data]));
+      await store.commitUpload('d', digest);
+      const reader = (await store.openReader(digest))!;
+      expect(openFilesUnder(root)).toHaveLength(1);
+      await store.delete(digest);
+      const buffer = Buffer.alloc(data.length);
+      expect(await reader.read(buffer, 0)).toBe(data.length);
+      expect(buffer).toEqual(data);
+      await reader.close();
+      expect(openFilesUnder(root)).toEqual([]);
+      expect(await store.openReader(digest)).toBeUndefined();
     } finally {
       await cleanup();
     }

@@ -1,4 +1,5 @@
 import { isRegistryError } from '../../registry/errors.js';
+import { sendBlob } from '../blob-body.js';
 import { parseRangeHeader } from './headers.js';
 import type { OciExchange } from './handler.js';
 
@@ -28,22 +29,13 @@ export async function getBlob({ registry, request, reply }: OciExchange, name: s
     }
     throw error;
   }
-  const { range, size } = opened;
   reply
     .header('Content-Type', 'application/octet-stream')
     .header('Docker-Content-Digest', opened.digest)
     .header('Accept-Ranges', 'bytes')
     .header('ETag', `"${opened.digest}"`)
     .header('Cache-Control', 'max-age=31536000');
-  if (range) {
-    reply
-      .code(206)
-      .header('Content-Range', `bytes ${range.start}-${range.end}/${size}`)
-      .header('Content-Length', range.end - range.start + 1);
-  } else {
-    reply.code(200).header('Content-Length', size);
-  }
-  return reply.send(opened.stream);
+  await sendBlob(reply, opened);
 }
 
 export async function deleteBlob({ registry, reply }: OciExchange, name: string, digest: string): Promise<void> {

@@ -13,6 +13,23 @@ export interface StoredBlob {
   modifiedAt: Date;
 }
 
+/**
+ * Positional reads of one committed blob into buffers the caller owns, so that a server can
+ * serve a blob through a few reused buffers instead of allocating one per chunk.
+ */
+export interface BlobReader {
+  /** The blob's size in bytes. */
+  readonly size: number;
+  /**
+   * Reads up to `length` bytes (default: the buffer's length) starting at byte `position`
+   * of the blob into the start of `buffer`. Resolves to the number of bytes read: fewer
+   * than asked only at the end of the blob, 0 at or past it.
+   */
+  read(buffer: Uint8Array, position: number, length?: number): Promise<number>;
+  /** Releases what the reader holds (a file descriptor, a connection). Idempotent. */
+  close(): Promise<void>;
+}
+
 export interface StoredUpload {
   id: string;
   size: number;
@@ -36,6 +53,13 @@ export interface BlobStore {
    * Resolves to undefined when the blob is absent.
    */
   open(digest: Digest, range?: ByteRange): Promise<Readable | undefined>;
+  /**
+   * Optional capability: opens a committed blob for positional reads (resolves to undefined
+   * when the blob is absent). Stores that can read at any position cheaply (the filesystem)
+   * implement it; the others leave it out and are read through `open`. The caller must
+   * `close` the reader.
+   */
+  openReader?(digest: Digest): Promise<BlobReader | undefined>;
   /** Removes a committed blob; absent blobs are not an error. */
   delete(digest: Digest): Promise<void>;
   /** Every committed blob, in no particular order (for garbage collection). */

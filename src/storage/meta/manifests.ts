@@ -1,3 +1,4 @@
+import { prepareQuery, type PreparedQuery } from './database.js';
 import type { Queryable } from './schema.js';
 
 export interface ManifestRecord {
@@ -59,43 +60,101 @@ export function toSummary(row: SummaryRow): ManifestSummary {
   };
 }
 
+const insertManifestRow = prepareQuery(
+  11,
+  (
+    db,
+    repositoryId: number,
+    digest: string,
+    mediaType: string,
+    artifactType: string | null,
+    configMediaType: string | null,
+    subjectDigest: string | null,
+    size: number,
+    imageSize: number,
+    content: Uint8Array,
+    pushedAt: number,
+    lastPulledAt: number | null,
+  ) =>
+    db
+      .insertInto('manifests')
+      .values({
+        repository_id: repositoryId,
+        digest,
+        media_type: mediaType,
+        artifact_type: artifactType,
+        config_media_type: configMediaType,
+        subject_digest: subjectDigest,
+        size,
+        image_size: imageSize,
+        content,
+        pushed_at: pushedAt,
+        last_pulled_at: lastPulledAt,
+      })
+      .onConflict((oc) => oc.columns(['repository_id', 'digest']).doNothing()),
+);
+
 /**
  * Stores a manifest and what it references. A manifest already present keeps its first
  * push time: the same bytes pushed again are the same image.
  */
 export async function insertManifest(db: Queryable, manifest: ManifestRecord, references: ManifestReference[]): Promise<boolean> {
-  const result = await db
-    .insertInto('manifests')
-    .values({
-      repository_id: manifest.repositoryId,
-      digest: manifest.digest,
-      media_type: manifest.mediaType,
-      artifact_type: manifest.artifactType,
-      config_media_type: manifest.configMediaType,
-      subject_digest: manifest.subjectDigest,
-      size: manifest.size,
-      image_size: manifest.imageSize,
-      content: manifest.content,
-      pushed_at: manifest.pushedAt,
-      last_pulled_at: manifest.lastPulledAt,
-    })
-    .onConflict((oc) => oc.columns(['repository_id', 'digest']).doNothing())
-    .executeTakeFirst();
-  const inserted = Number(result.numInsertedOrUpdatedRows ?? 0) > 0;
+  const result = await insertManifestRow.execute(
+    db,
+    manifest.repositoryId,
+    manifest.digest,
+    manifest.mediaType,
+    manifest.artifactType,
+    manifest.configMediaType,
+    manifest.subjectDigest,
+    manifest.size,
+    manifest.imageSize,
+    manifest.content,
+    manifest.pushedAt,
+    manifest.lastPulledAt,
+  );
+  const inserted = Number(result.numAffectedRows ?? 0) > 0;
   if (inserted && references.length > 0) {
-    await db
-      .insertInto('manifest_references')
-      .values(
-        dedupeReferences(references).map((reference) => ({
-          repository_id: manifest.repositoryId,
-          manifest_digest: manifest.digest,
-          referenced_digest: reference.digest,
-          kind: reference.kind,
-        })),
-      )
-      .execute();
+    const unique = dedupeReferences(references);
+    if (unique.length <= PREPARED_REFERENCE_LISTS) {
+      await referencesInsert(unique.length).execute(db, manifest.repositoryId, manifest.digest, ...unique.flatMap((r) => [r.digest, r.kind]));
+    } else {
+      await insertReferences(db, manifest.repositoryId, manifest.digest, unique).execute();
+    }
   }
   return inserted;
+}
+
+function insertReferences(db: Queryable, repositoryId: number, manifestDigest: string, references: ManifestReference[]) {
+  return db.insertInto('manifest_references').values(
+    references.map((reference) => ({
+      repository_id: repositoryId,
+      manifest_digest: manifestDigest,
+      referenced_digest: reference.digest,
+      kind: reference.kind,
+    })),
+  );
+}
+
+/** Manifests with up to this many references are stored with an insert prepared for their count (most list a few). */
+const PREPARED_REFERENCE_LISTS = 64;
+const referenceInserts = new Map<number, PreparedQuery<[number, string, ...string[]], unknown>>();
+
+/** The insert of `count` references; its arguments: repository id, manifest digest, then digest and kind of each. */
+function referencesInsert(count: number): PreparedQuery<[number, string, ...string[]], unknown> {
+  let query = referenceInserts.get(count);
+  if (!query) {
+    query = prepareQuery(2 + 2 * count, (db, repositoryId: number, manifestDigest: string, ...pairs: string[]) =>
+      insertReferences(
+        db,
+        repositoryId,
+        manifestDigest,
+        Array.from({ length: count }, (_, index) => ({ digest: pairs[2 * index]!, kind: pairs[2 * index + 1] as ManifestReference['kind'] })),
+      ),
+    );
+    referenceInserts.set(count, query);
+  }
+  return query;
 }
 
 function dedupeReferences(references: ManifestReference[]): ManifestReference[] {
@@ -103,6 +162,31 @@ function dedupeReferences(references: ManifestReference[]): ManifestReference[] 
   for (const reference of references) if (!seen.has(reference.digest)) seen.set(reference.digest, reference);
   return [...seen.values()];
 }
+
+const MANIFEST_COLUMNS = ['repositories.id', 'manifests.digest', 'manifests.media_type', 'manifests.content', 'manifests.subject_digest'] as const;
+
+const manifestByTag = prepareQuery(3, (db, registryId: string, repositoryName: string, tag: string) =>
+  db
+    .selectFrom('repositories')
+    .innerJoin('tags', 'tags.repository_id', 'repositories.id')
+    .innerJoin('manifests', (join) =>
+      join.onRef('manifests.repository_id', '=', 'tags.repository_id').onRef('manifests.digest', '=', 'tags.manifest_digest'),
+    )
+    .where('repositories.registry_id', '=', registryId)
+    .where('repositories.name', '=', repositoryName)
+    .where('tags.name', '=', tag)
+    .select(MANIFEST_COLUMNS),
+);
+
+const manifestByDigest = prepareQuery(3, (db, registryId: string, repositoryName: string, digest: string) =>
+  db
+    .selectFrom('repositories')
+    .innerJoin('manifests', 'manifests.repository_id', 'repositories.id')
+    .where('repositories.registry_id', '=', registryId)
+    .where('repositories.name', '=', repositoryName)
+    .where('manifests.digest', '=', digest)
+    .select(MANIFEST_COLUMNS),
+);
 
 /**
  * The manifest a repository name and a tag or digest lead to, in one query: the hot path
@@ -114,26 +198,10 @@ export async function findManifestByName(
   repositoryName: string,
   reference: { tag: string } | { digest: string },
 ): Promise<{ repositoryId: number; digest: string; mediaType: string; content: Uint8Array; subjectDigest: string | null } | undefined> {
-  const repository = db
-    .selectFrom('repositories')
-    .where('repositories.registry_id', '=', registryId)
-    .where('repositories.name', '=', repositoryName);
-  const columns = ['repositories.id', 'manifests.digest', 'manifests.media_type', 'manifests.content', 'manifests.subject_digest'] as const;
   const row =
     'tag' in reference
-      ? await repository
-          .innerJoin('tags', 'tags.repository_id', 'repositories.id')
-          .innerJoin('manifests', (join) =>
-            join.onRef('manifests.repository_id', '=', 'tags.repository_id').onRef('manifests.digest', '=', 'tags.manifest_digest'),
-          )
-          .where('tags.name', '=', reference.tag)
-          .select(columns)
-          .executeTakeFirst()
-      : await repository
-          .innerJoin('manifests', 'manifests.repository_id', 'repositories.id')
-          .where('manifests.digest', '=', reference.digest)
-          .select(columns)
-          .executeTakeFirst();
+      ? await manifestByTag.first(db, registryId, repositoryName, reference.tag)
+      : await manifestByDigest.first(db, registryId, repositoryName, reference.digest);
   return (
     row && { repositoryId: row.id, digest: row.digest, mediaType: row.media_type, content: row.content, subjectDigest: row.subject_digest }
   );

@@ -1,3 +1,4 @@
+import { prepareQuery } from './database.js';
 import type { Queryable } from './schema.js';
 
 export interface RepositoryRow {
@@ -7,13 +8,12 @@ export interface RepositoryRow {
   createdAt: number;
 }
 
+const repositoryByName = prepareQuery(2, (db, registryId: string, name: string) =>
+  db.selectFrom('repositories').select(['id', 'registry_id', 'name', 'created_at']).where('registry_id', '=', registryId).where('name', '=', name),
+);
+
 export async function findRepository(db: Queryable, registryId: string, name: string): Promise<RepositoryRow | undefined> {
-  const row = await db
-    .selectFrom('repositories')
-    .select(['id', 'registry_id', 'name', 'created_at'])
-    .where('registry_id', '=', registryId)
-    .where('name', '=', name)
-    .executeTakeFirst();
+  const row = await repositoryByName.first(db, registryId, name);
   return row && { id: row.id, registryId: row.registry_id, name: row.name, createdAt: row.created_at };
 }
 
@@ -126,13 +126,12 @@ export async function insertRepository(
   return inserted ? findRepositoryDetails(db, registryId, name) : undefined;
 }
 
+const repositoryDetailsByName = prepareQuery(2, (db, registryId: string, name: string) =>
+  db.selectFrom('repositories').select(DETAIL_COLUMNS).where('registry_id', '=', registryId).where('name', '=', name),
+);
+
 export async function findRepositoryDetails(db: Queryable, registryId: string, name: string): Promise<RepositoryDetailsRow | undefined> {
-  const row = await db
-    .selectFrom('repositories')
-    .select(DETAIL_COLUMNS)
-    .where('registry_id', '=', registryId)
-    .where('name', '=', name)
-    .executeTakeFirst();
+  const row = await repositoryDetailsByName.first(db, registryId, name);
   return row && toDetails(row as DetailRow);
 }
 

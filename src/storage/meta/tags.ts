@@ -1,14 +1,16 @@
+import { prepareQuery } from './database.js';
 import type { Queryable } from './schema.js';
+
+const upsertTag = prepareQuery(4, (db, repositoryId: number, name: string, manifestDigest: string, now: number) =>
+  db
+    .insertInto('tags')
+    .values({ repository_id: repositoryId, name, manifest_digest: manifestDigest, updated_at: now })
+    .onConflict((oc) => oc.columns(['repository_id', 'name']).doUpdateSet({ manifest_digest: manifestDigest, updated_at: now })),
+);
 
 /** Points a tag at a manifest, creating or moving it. */
 export async function putTag(db: Queryable, repositoryId: number, name: string, manifestDigest: string, now: number): Promise<void> {
-  await db
-    .insertInto('tags')
-    .values({ repository_id: repositoryId, name, manifest_digest: manifestDigest, updated_at: now })
-    .onConflict((oc) =>
-      oc.columns(['repository_id', 'name']).doUpdateSet({ manifest_digest: manifestDigest, updated_at: now }),
-    )
-    .execute();
+  await upsertTag.execute(db, repositoryId, name, manifestDigest, now);
 }
 
 export async function deleteTag(db: Queryable, repositoryId: number, name: string): Promise<boolean> {
@@ -47,15 +49,13 @@ export async function tagsOfManifest(db: Queryable, repositoryId: number, manife
   return rows.map((row) => row.name);
 }
 
+const tagDigest = prepareQuery(2, (db, repositoryId: number, name: string) =>
+  db.selectFrom('tags').select('manifest_digest').where('repository_id', '=', repositoryId).where('name', '=', name),
+);
+
 /** The digest a tag points at, or undefined when the repository has no such tag. */
 export async function findTagDigest(db: Queryable, repositoryId: number, name: string): Promise<string | undefined> {
-  const row = await db
-    .selectFrom('tags')
-    .select('manifest_digest')
-    .where('repository_id', '=', repositoryId)
-    .where('name', '=', name)
-    .executeTakeFirst();
-  return row?.manifest_digest;
+  return (await tagDigest.first(db, repositoryId, name))?.manifest_digest;
 }
 
 /**

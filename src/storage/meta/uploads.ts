@@ -1,3 +1,4 @@
+import { prepareQuery } from './database.js';
 import type { Queryable } from './schema.js';
 
 export interface UploadRow {
@@ -7,26 +8,39 @@ export interface UploadRow {
   updatedAt: number;
 }
 
-export async function insertUpload(db: Queryable, id: string, repositoryId: number, now: number): Promise<void> {
-  await db.insertInto('uploads').values({ id, repository_id: repositoryId, created_at: now, updated_at: now }).execute();
+const insertRow = prepareQuery(4, (db, id: string, repositoryId: number, createdAt: number, updatedAt: number) =>
+  db
+    .insertInto('uploads')
+    .values({ id, repository_id: repositoryId, created_at: createdAt, updated_at: updatedAt })
+    .onConflict((oc) => oc.column('id').doNothing()),
+);
+
+const rowById = prepareQuery(1, (db, id: string) =>
+  db.selectFrom('uploads').select(['id', 'repository_id', 'created_at', 'updated_at']).where('id', '=', id),
+);
+
+const touchRow = prepareQuery(2, (db, id: string, now: number) => db.updateTable('uploads').set({ updated_at: now }).where('id', '=', id));
+
+const deleteRow = prepareQuery(1, (db, id: string) => db.deleteFrom('uploads').where('id', '=', id));
+
+/** Records a session (begun at `createdAt`, by default now); resolves to false when it is recorded already. */
+export async function insertUpload(db: Queryable, id: string, repositoryId: number, now: number, createdAt = now): Promise<boolean> {
+  const result = await insertRow.execute(db, id, repositoryId, createdAt, now);
+  return Number(result.numAffectedRows ?? 0) > 0;
 }
 
 export async function findUpload(db: Queryable, id: string): Promise<UploadRow | undefined> {
-  const row = await db
-    .selectFrom('uploads')
-    .select(['id', 'repository_id', 'created_at', 'updated_at'])
-    .where('id', '=', id)
-    .executeTakeFirst();
+  const row = await rowById.first(db, id);
   return row && { id: row.id, repositoryId: row.repository_id, createdAt: row.created_at, updatedAt: row.updated_at };
 }
 
 export async function touchUpload(db: Queryable, id: string, now: number): Promise<void> {
-  await db.updateTable('uploads').set({ updated_at: now }).where('id', '=', id).execute();
+  await touchRow.execute(db, id, now);
 }
 
 export async function deleteUpload(db: Queryable, id: string): Promise<boolean> {
-  const result = await db.deleteFrom('uploads').where('id', '=', id).executeTakeFirst();
-  return Number(result.numDeletedRows) > 0;
+  const result = await deleteRow.execute(db, id);
+  return Number(result.numAffectedRows ?? 0) > 0;
 }
 
 /** Uploads idle since before `cutoff` (milliseconds), oldest first. */
