@@ -15,6 +15,13 @@ export interface UploadStatus {
   size: number;
 }
 
+interface WriteOptions {
+  range?: ChunkRange;
+  declaredLength?: number;
+  knownSize?: number;
+  create?: boolean;
+}
+
 /** A chunk's declared place in the upload: `Content-Range: start-end` (inclusive). */
 export interface ChunkRange {
   start: number;
@@ -111,9 +118,9 @@ export class Uploads {
         // Refused before anything is recorded: the session stays as it was.
         checkChunk(0, source, range, declaredLength);
         await this.record(id, session);
-        return { id, size: await this.appendLocked(id, source, range, declaredLength, 0) };
+        return { id, size: await this.writeLocked(id, source, { range, declaredLength, knownSize: 0 }) };
       }
-      const size = await this.appendLocked(id, source, range, declaredLength);
+      const size = await this.writeLocked(id, source, { range, declaredLength });
       await this.context.database.transaction((trx) => uploadRows.touchUpload(trx, id, this.context.now()));
       return { id, size };
     });
@@ -134,11 +141,10 @@ export class Uploads {
         if (session.kind === 'fresh') {
           if (lastChunk) checkChunk(0, lastChunk, range);
           // The whole blob in this request: staged in the blob store, never recorded as a session.
-          await this.createStoreUpload(id);
           this.hashes.set(id, { calculator: new DigestCalculator(digestAlgorithm(digest)), size: 0 });
-          size = lastChunk ? await this.appendLocked(id, lastChunk, range, undefined, 0) : 0;
+          size = await this.writeLocked(id, lastChunk, { range, create: true });
         } else if (lastChunk) {
-          await this.appendLocked(id, lastChunk, range);
+          await this.writeLocked(id, lastChunk, { range });
         }
       } catch (error) {
         if (error instanceof RegistryError && error.kind === 'RANGE_NOT_SATISFIABLE') throw error;
@@ -155,11 +161,10 @@ export class Uploads {
     // A new repository is created only when the blob is committed: a refused upload creates none.
     const repository = (await this.repositories.find(name)) ?? { name };
     const id = DIRECT_UPLOAD_PREFIX + randomUUID();
-    await this.context.blobs.createUpload(id);
     this.hashes.set(id, { calculator: new DigestCalculator(digestAlgorithm(digest)), size: 0 });
     let size: number;
     try {
-      size = await this.appendLocked(id, source, undefined, declaredLength, 0);
+      size = await this.writeLocked(id, source, { declaredLength, create: true });
     } catch (error) {
       await this.discard(id);
       throw error;
@@ -208,22 +213,15 @@ export class Uploads {
     throw new RegistryError('BLOB_UPLOAD_UNKNOWN', `upload ${id} unknown to repository ${name}`);
   }
 
-  /** Records a fresh session as it receives its first bytes: its upload in the blob store, then its row. */
+  /**
+   * Records a fresh session as it receives its first bytes: its upload in the blob store
+   * (replacing one left by a process that died before recording it, which held nothing
+   * acknowledged), then its row.
+   */
   private async record(id: string, session: Session & { kind: 'fresh' }): Promise<void> {
-    await this.createStoreUpload(id);
+    await this.context.blobs.createUpload(id);
     await this.context.database.transaction((trx) => uploadRows.insertUpload(trx, id, session.repositoryId, this.context.now(), session.startedAt));
     this.hashes.set(id, { calculator: new DigestCalculator(), size: 0 });
-  }
-
-  /** Creates the store upload of a session; one left by a process that died before recording it held nothing acknowledged. */
-  private async createStoreUpload(id: string): Promise<void> {
-    try {
-      await this.context.blobs.createUpload(id);
-    } catch (error) {
-      if ((await this.context.blobs.uploadSize(id)) === undefined) throw error;
-      await this.context.blobs.deleteUpload(id);
-      await this.context.blobs.createUpload(id);
-    }
   }
 
   private async storedSize(id: string): Promise<number> {
@@ -232,9 +230,14 @@ export class Uploads {
     return size;
   }
 
-  /** Appends to a store upload; `knownSize` is its size when the caller knows it (it has just created it). */
-  private async appendLocked(id: string, source: Readable, range?: ChunkRange, declaredLength?: number, knownSize?: number): Promise<number> {
-    const size = knownSize ?? (await this.storedSize(id));
+  /**
+   * Appends a chunk to a store upload, or with `create` makes a new store upload of it (a
+   * whole blob, committed next); `knownSize` is the upload's size when the caller knows it.
+   */
+  private async writeLocked(id: string, source: Readable | undefined, options: WriteOptions): Promise<number> {
+    const { range, declaredLength, create } = options;
+    if (!source) return create ? this.context.blobs.createUpload(id) : this.storedSize(id);
+    const size = create ? 0 : (options.knownSize ?? (await this.storedSize(id)));
     const expected = checkChunk(size, source, range, declaredLength);
     let state = this.hashes.get(id);
     if (state && state.size !== size) {
@@ -245,7 +248,8 @@ export class Uploads {
     let newSize: number;
     try {
       // pipeline (not pipe) so that a client hanging up mid-chunk fails the append.
-      newSize = await this.context.blobs.appendToUpload(id, pipeline(source, counter, () => undefined));
+      const hashed = pipeline(source, counter, () => undefined);
+      newSize = await (create ? this.context.blobs.createUpload(id, hashed) : this.context.blobs.appendToUpload(id, hashed));
     } catch (error) {
       this.hashes.delete(id);
       if (counter.lengthError) throw counter.lengthError;

@@ -242,10 +242,44 @@ export function blobStoreConformance(name: string, create: () => Promise<{ store
         }));
     });
 
-    it('refuses to create the same upload twice', () =>
+    it('replaces an upload created again under the same id', () =>
       withStore(async (store) => {
         await store.createUpload('twice');
-        await expect(store.createUpload('twice')).rejects.toThrow();
+        await store.appendToUpload('twice', Readable.from([Buffer.from('left over')]));
+        expect(await store.createUpload('twice')).toBe(0);
+        expect(await store.uploadSize('twice')).toBe(0);
+      }));
+
+    it('creates an upload holding a whole stream, and commits it', () =>
+      withStore(async (store) => {
+        const whole = Buffer.concat([Buffer.from('one '), Buffer.alloc(3 << 20, 7), Buffer.from(' two')]);
+        const chunks = [whole.subarray(0, 4), whole.subarray(4, 1 << 20), whole.subarray(1 << 20)];
+        expect(await store.createUpload('whole', Readable.from(chunks))).toBe(whole.length);
+        expect(await store.uploadSize('whole')).toBe(whole.length);
+        await store.commitUpload('whole', digestOf(whole));
+        expect(digestOf(await read(await store.open(digestOf(whole))))).toBe(digestOf(whole));
+        expect(await store.uploadSize('whole')).toBeUndefined();
+      }));
+
+    it('leaves no upload when the stream of a created upload fails', () =>
+      withStore(async (store) => {
+        const failing = new Readable({
+          read() {
+            this.push(Buffer.from('partial'));
+            this.destroy(new Error('client went away'));
+          },
+        });
+        await expect(store.createUpload('cut', failing)).rejects.toThrow('client went away');
+        expect(await store.uploadSize('cut')).toBeUndefined();
+      }));
+
+    it('commits an upload again appended after it was created whole', () =>
+      withStore(async (store) => {
+        await store.createUpload('grown', Readable.from([Buffer.from('first ')]));
+        await store.appendToUpload('grown', Readable.from([Buffer.from('second')]));
+        const whole = Buffer.from('first second');
+        await store.commitUpload('grown', digestOf(whole));
+        expect(await read(await store.open(digestOf(whole)))).toEqual(whole);
       }));
   });
 }

@@ -65,8 +65,12 @@ export interface BlobStore {
   /** Every committed blob, in no particular order (for garbage collection). */
   list(): AsyncIterable<StoredBlob>;
 
-  /** Creates an empty upload. */
-  createUpload(id: string): Promise<void>;
+  /**
+   * Creates an upload, replacing any upload of that id, and resolves to its size: empty, or
+   * holding all of `source` (a whole blob in one request, committed next). With a source
+   * it is all or nothing: if the source fails or is cut short, no upload remains.
+   */
+  createUpload(id: string, source?: Readable): Promise<number>;
   /**
    * Appends a stream to an upload and resolves to the upload's new size. An append is
    * all or nothing: if the source fails or is cut short, the upload keeps its previous

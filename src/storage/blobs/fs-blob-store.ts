@@ -34,6 +34,11 @@ const UPLOAD_ID = /^[A-Za-z0-9_-]{1,128}$/;
 export class FsBlobStore implements BlobStore {
   private readonly blobsDir: string;
   private readonly uploadsDir: string;
+  /**
+   * Uploads of this process fsynced since their last write (created whole from one stream):
+   * their commit need not fsync them again. Unknown after a restart, so then they are.
+   */
+  private readonly syncedUploads = new Set<string>();
 
   constructor(root: string) {
     this.blobsDir = path.join(root, 'blobs');
@@ -100,9 +105,30 @@ export class FsBlobStore implements BlobStore {
     }
   }
 
-  async createUpload(id: string): Promise<void> {
-    const handle = await fs.open(this.uploadPath(id), 'wx');
-    await handle.close();
+  async createUpload(id: string, source?: Readable): Promise<number> {
+    let handle: fs.FileHandle;
+    try {
+      handle = await fs.open(this.uploadPath(id), 'w');
+    } catch (error) {
+      source?.resume(); // nothing will read it: let it drain
+      throw error;
+    }
+    this.syncedUploads.delete(id);
+    try {
+      if (!source) return 0;
+      try {
+        const size = await appendStream(handle, source, 0);
+        // The whole blob in one stream is committed next: make it durable while the file is open.
+        await handle.sync();
+        this.syncedUploads.add(id);
+        return size;
+      } catch (error) {
+        await fs.rm(this.uploadPath(id), { force: true });
+        throw error;
+      }
+    } finally {
+      await handle.close();
+    }
   }
 
   async appendToUpload(id: string, source: Readable): Promise<number> {
@@ -114,6 +140,7 @@ export class FsBlobStore implements BlobStore {
       if (isNotFound(error)) throw new Error(`upload ${id} does not exist`);
       throw error;
     }
+    this.syncedUploads.delete(id);
     try {
       const before = (await handle.stat()).size;
       try {
@@ -140,16 +167,23 @@ export class FsBlobStore implements BlobStore {
     const source = this.uploadPath(id);
     const target = this.blobPath(digest);
     if (await statOrUndefined(target)) {
-      await fs.rm(source, { force: true });
+      await this.deleteUpload(id);
       return;
     }
-    await fsyncFile(source);
-    await fs.mkdir(path.dirname(target), { recursive: true });
-    await fs.rename(source, target);
+    if (!this.syncedUploads.delete(id)) await fsyncFile(source);
+    try {
+      await fs.rename(source, target);
+    } catch (error) {
+      // The first blob under this prefix: its directory does not exist yet.
+      if (!isNotFound(error) || !(await statOrUndefined(source))) throw error;
+      await fs.mkdir(path.dirname(target), { recursive: true });
+      await fs.rename(source, target);
+    }
     await fsyncDirectory(path.dirname(target));
   }
 
   async deleteUpload(id: string): Promise<void> {
+    this.syncedUploads.delete(id);
     await fs.rm(this.uploadPath(id), { force: true });
   }
 
