@@ -34,6 +34,8 @@ export const configSchema = z
     /** How often abandoned uploads are looked for, and pull times are written. */
     maintenanceIntervalSeconds: z.coerce.number().positive().default(60),
     pullRecordIntervalSeconds: z.coerce.number().positive().default(5),
+    /** How often lifecycle policies are applied (ECR: daily); 0 turns the schedule off. */
+    lifecycleIntervalSeconds: z.coerce.number().min(0).default(24 * 3600),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     /**
      * `required`: `/v2/` takes the login token of GetAuthorizationToken and authorizes every
@@ -78,6 +80,7 @@ export const ENVIRONMENT_VARIABLES: Record<keyof Config, string> = {
   uploadTimeoutSeconds: 'STOWAGE_UPLOAD_TIMEOUT_SECONDS',
   maintenanceIntervalSeconds: 'STOWAGE_MAINTENANCE_INTERVAL_SECONDS',
   pullRecordIntervalSeconds: 'STOWAGE_PULL_RECORD_INTERVAL_SECONDS',
+  lifecycleIntervalSeconds: 'STOWAGE_LIFECYCLE_INTERVAL_SECONDS',
   logLevel: 'STOWAGE_LOG_LEVEL',
   dataPlaneAuth: 'STOWAGE_DATA_PLANE_AUTH',
   createOnPush: 'STOWAGE_CREATE_ON_PUSH',

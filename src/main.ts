@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command, CommanderError, Option } from 'commander';
 import { registerAdminCommands } from './cli/admin.js';
+import { MaintenanceError, registerMaintenanceCommands } from './cli/maintenance.js';
 import { addStorageOptions, loadConfigWith } from './cli/storage-options.js';
 import { ConfigError } from './config.js';
 import { isIdentityError } from './identity/errors.js';
@@ -42,6 +43,7 @@ addStorageOptions(program.command('serve', { isDefault: true }).description('run
   });
 
 registerAdminCommands(program);
+registerMaintenanceCommands(program);
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   if (error instanceof CommanderError) {
@@ -52,7 +54,7 @@ program.parseAsync(process.argv).catch((error: unknown) => {
     console.error(`stowage: ${error.message}`);
     process.exit(2);
   }
-  if (isIdentityError(error)) {
+  if (isIdentityError(error) || error instanceof MaintenanceError) {
     console.error(`stowage: ${error.message}`);
     process.exit(1);
   }

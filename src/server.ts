@@ -6,9 +6,13 @@ import { buildApp } from './http/app.js';
 import { bootstrapIdentities, type BootstrapOutcome } from './identity/bootstrap.js';
 import type { Identities } from './identity/identities.js';
 import { openIdentities } from './identity/open.js';
-import { Registry } from './registry/registry.js';
+import { runLifecycle } from './jobs/lifecycle-run.js';
+import { scheduleJob } from './jobs/schedule.js';
+import { openRegistry } from './registry/open.js';
+import type { Registry } from './registry/registry.js';
 import { FsBlobStore } from './storage/blobs/fs-blob-store.js';
 import { openDatabase, type Database } from './storage/meta/database.js';
+import { lastCompletedJobStart } from './storage/meta/jobs.js';
 
 export interface RunningServer {
   app: FastifyInstance;
@@ -38,19 +42,11 @@ export async function startServer(config: Config, logger: Logger = createLogger(
   });
   const blobs = new FsBlobStore(path.resolve(config.dataDir));
   await blobs.init();
-  const registry = new Registry({
-    database,
-    blobs,
-    registryId: config.accountId,
-    now: () => Date.now(),
-    limits: {
-      maxManifestBytes: config.maxManifestBytes,
-      uploadTimeoutMs: config.uploadTimeoutSeconds * 1000,
-      createOnPush: config.createOnPush,
-    },
-    layerDownloadKey: identities.secrets.deriveKey('layer download URLs'),
-    uploadIdKey: identities.secrets.deriveKey('upload session ids'),
-  });
+  const registry = openRegistry(
+    config,
+    { database, blobs },
+    { layerDownloadKey: identities.secrets.deriveKey('layer download URLs'), uploadIdKey: identities.secrets.deriveKey('upload session ids') },
+  );
   const app = await buildApp({ registry, identities, logger, config });
   await app.listen({ host: config.host, port: config.port });
   const address = app.server.address();
@@ -61,6 +57,19 @@ export async function startServer(config: Config, logger: Logger = createLogger(
     every(config.pullRecordIntervalSeconds, () => registry.pulls.flush(), logger, 'recording pull times'),
     every(config.maintenanceIntervalSeconds, () => registry.uploads.expireAbandoned(), logger, 'expiring uploads'),
   ];
+  const jobs = [
+    scheduleJob({
+      intervalMs: config.lifecycleIntervalSeconds * 1000,
+      lastRun: () => lastCompletedJobStart(database.db, 'lifecycle'),
+      run: async () => {
+        const summary = await runLifecycle(registry, 'schedule');
+        if (summary) logger.info({ runId: summary.runId, repositories: summary.repositories, expired: summary.expired, failures: summary.failures.length }, 'lifecycle policies applied');
+      },
+      now: () => Date.now(),
+      logger,
+      what: 'the lifecycle run',
+    }),
+  ];
 
   return {
     app,
@@ -69,6 +78,7 @@ export async function startServer(config: Config, logger: Logger = createLogger(
     url,
     async close() {
       for (const timer of timers) clearInterval(timer);
+      for (const job of jobs) job.stop();
       await closeGracefully(app);
       await registry.pulls.flush().catch((error) => logger.warn({ err: error }, 'could not record pull times'));
       await database.close();

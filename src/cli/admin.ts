@@ -5,7 +5,7 @@ import { databaseUrlOf, type Config } from '../config.js';
 import { DEFAULT_ACCOUNT_NAME } from '../identity/bootstrap.js';
 import type { AccessKeyMetadata, Account, Identities, User } from '../identity/identities.js';
 import { openIdentities } from '../identity/open.js';
-import { Registry } from '../registry/registry.js';
+import { openRegistry } from '../registry/open.js';
 import { FsBlobStore } from '../storage/blobs/fs-blob-store.js';
 import { openDatabase, type Database } from '../storage/meta/database.js';
 import { addStorageOptions, loadConfigWith, type StorageOptions } from './storage-options.js';
@@ -105,13 +105,7 @@ export function registerAdminCommands(program: Command): void {
     .option('--secure-transport', 'the request comes over TLS, for aws:SecureTransport conditions')
     .action(
       withIdentities(async (identities, options, { config, database }) => {
-        const registry = new Registry({
-          database,
-          blobs: new FsBlobStore(config.dataDir),
-          registryId: config.accountId,
-          now: Date.now,
-          limits: { maxManifestBytes: config.maxManifestBytes, uploadTimeoutMs: config.uploadTimeoutSeconds * 1000, createOnPush: config.createOnPush },
-        });
+        const registry = openRegistry(config, { database, blobs: new FsBlobStore(config.dataDir) });
         const user = await identities.getUser(options.accountId, options.userName);
         const result = await new AccessControl(identities, registry, config.region).decide({
           caller: { accountId: user.accountId, userName: user.userName, arn: user.arn, type: 'User' },

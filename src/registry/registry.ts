@@ -4,6 +4,7 @@ import type { RegistryContext } from './context.js';
 import { Images } from './images.js';
 import { LayerDownloads } from './layer-downloads.js';
 import { Layers } from './layers.js';
+import { LifecyclePolicies } from './lifecycle-policies.js';
 import { Manifests } from './manifests.js';
 import { PullRecorder } from './pull-recorder.js';
 import { RegistryPolicies } from './registry-policies.js';
@@ -35,6 +36,8 @@ export class Registry {
   readonly layerDownloads: LayerDownloads;
   readonly registryPolicy: RegistryPolicies;
   readonly accountSettings: AccountSettings;
+  /** Lifecycle policies, their previews and their execution. */
+  readonly lifecycle: LifecyclePolicies;
   readonly pulls: PullRecorder;
   private readonly shared: SharedState;
 
@@ -59,6 +62,7 @@ export class Registry {
     this.layers = new Layers(context, this.repositories, this.uploads, this.layerDownloads);
     this.registryPolicy = new RegistryPolicies(context);
     this.accountSettings = new AccountSettings(context);
+    this.lifecycle = new LifecyclePolicies(context, this.repositories);
   }
 
   /** The registry of `registryId`, sharing this one's storage and in-process state. */

@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OciClient } from '../helpers/oci-client.js';
+import { STOWAGE_MAIN } from '../helpers/process.js';
 import { startTestServer, TEST_ROOT_CREDENTIALS, type TestServer } from '../helpers/server.js';
 
 const awsCliAvailable = spawnSync('aws', ['--version'], { stdio: 'ignore' }).status === 0;
@@ -142,5 +143,60 @@ describe.skipIf(!awsCliAvailable)('the AWS CLI against stowage', () => {
     const notThere = await awsJson(['batch-delete-image', '--repository-name', 'cli/app', '--image-ids', 'imageTag=v1']);
     expect(notThere.imageIds).toEqual([]);
     expect(notThere.failures).toEqual([{ imageId: { imageTag: 'v1' }, failureCode: 'ImageNotFound', failureReason: 'Requested image not found' }]);
+  });
+
+  it('puts a lifecycle policy, previews it, and `stowage lifecycle run` beside the server expires what the preview showed', async () => {
+    await awsJson(['create-repository', '--repository-name', 'cli/lifecycle']);
+    const images = [];
+    for (let i = 1; i <= 4; i++) images.push(await oci.pushImage('cli/lifecycle', `build-${i}`, { layers: [`lifecycle layer ${i}`] }));
+    const policyFile = path.join(configDir, 'lifecycle-policy.json');
+    const policyText = JSON.stringify({
+      rules: [
+        {
+          rulePriority: 1,
+          description: 'keep the two newest builds',
+          selection: { tagStatus: 'tagged', tagPatternList: ['build-*'], countType: 'imageCountMoreThan', countNumber: 2 },
+          action: { type: 'expire' },
+        },
+      ],
+    });
+    fs.writeFileSync(policyFile, policyText);
+    const put = await awsJson(['put-lifecycle-policy', '--repository-name', 'cli/lifecycle', '--lifecycle-policy-text', `file://${policyFile}`]);
+    expect(put).toEqual({ registryId: '000000000000', repositoryName: 'cli/lifecycle', lifecyclePolicyText: policyText });
+
+    const started = await awsJson(['start-lifecycle-policy-preview', '--repository-name', 'cli/lifecycle']);
+    expect(started.status).toBe('IN_PROGRESS');
+    let preview: Record<string, any> = {};
+    for (let attempt = 0; attempt < 100; attempt++) {
+      preview = await awsJson(['get-lifecycle-policy-preview', '--repository-name', 'cli/lifecycle']);
+      if (preview.status !== 'IN_PROGRESS') break;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(preview.status).toBe('COMPLETE');
+    expect(preview.summary).toEqual({ expiringImageTotalCount: 2 });
+    // The two oldest builds, oldest first.
+    expect(preview.previewResults.map((result: { imageTags: string[] }) => result.imageTags)).toEqual([['build-1'], ['build-2']]);
+    expect(preview.previewResults.map((result: { appliedRulePriority: number }) => result.appliedRulePriority)).toEqual([1, 1]);
+
+    // The maintenance command works on the server's storage while the server serves it.
+    const run = await new Promise<CliResult>((resolve, reject) => {
+      const child = spawn(process.execPath, [STOWAGE_MAIN, 'lifecycle', 'run', '--data-dir', server.dataDir, '--database-url', server.databaseUrl], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (chunk) => (stdout += String(chunk)));
+      child.stderr.on('data', (chunk) => (stderr += String(chunk)));
+      child.once('error', reject);
+      child.once('close', (code) => resolve({ code, stdout, stderr }));
+    });
+    expect(run.code, run.stderr).toBe(0);
+    expect(JSON.parse(run.stdout)).toMatchObject({ repositories: 1, expired: 2, failures: [] });
+
+    const listed = await awsJson(['list-images', '--repository-name', 'cli/lifecycle']);
+    expect((listed.imageIds as { imageTag: string }[]).map((id) => id.imageTag).sort()).toEqual(['build-3', 'build-4']);
+    const policy = await awsJson(['get-lifecycle-policy', '--repository-name', 'cli/lifecycle']);
+    expect(policy.lastEvaluatedAt).toBeDefined();
+    expect(images).toHaveLength(4);
   });
 });

@@ -54,6 +54,17 @@ describe('the wire contract of the ECR API', () => {
     await call('GetDownloadUrlForLayer', { repositoryName: 'contract/app', layerDigest });
     await call('ListImageReferrers', { repositoryName: 'contract/app', subjectId: { imageDigest } });
 
+    const lifecyclePolicyText = JSON.stringify({
+      rules: [{ rulePriority: 1, selection: { tagStatus: 'any', countType: 'imageCountMoreThan', countNumber: 1 }, action: { type: 'expire' } }],
+    });
+    await call('PutLifecyclePolicy', { repositoryName: 'contract/other', lifecyclePolicyText });
+    await call('GetLifecyclePolicy', { repositoryName: 'contract/other' });
+    await call('StartLifecyclePolicyPreview', { repositoryName: 'contract/app', lifecyclePolicyText: lifecyclePolicyText.replace('"countNumber":1', '"countNumber":5') });
+    let preview = await call('GetLifecyclePolicyPreview', { repositoryName: 'contract/app' });
+    while (preview.status === 'IN_PROGRESS') preview = await call('GetLifecyclePolicyPreview', { repositoryName: 'contract/app' });
+    expect(preview.status).toBe('COMPLETE');
+    await call('DeleteLifecyclePolicy', { repositoryName: 'contract/other' });
+
     const { uploadId } = (await call('InitiateLayerUpload', { repositoryName: 'contract/other' })) as { uploadId: string };
     const part = Buffer.from('a new layer');
     await call('UploadLayerPart', { repositoryName: 'contract/other', uploadId, partFirstByte: 0, partLastByte: part.length - 1, layerPartBlob: part.toString('base64') });

@@ -8,6 +8,8 @@ import { freshDatabaseUrl } from './databases.js';
 
 export interface TestServer extends RunningServer {
   dataDir: string;
+  /** The metadata database, for commands run beside the server on the same storage. */
+  databaseUrl: string;
   /** host:port, as image tools name a registry. */
   host: string;
 }
@@ -42,6 +44,7 @@ export async function startTestServer(options: { dialect?: Dialect; config?: Par
   return {
     ...server,
     dataDir,
+    databaseUrl,
     host: new URL(server.url).host,
     async close() {
       await server.close();

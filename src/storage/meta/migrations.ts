@@ -191,6 +191,70 @@ function migrations(dialect: Dialect): Record<string, Migration> {
           .execute();
       },
     },
+    '0005_lifecycle': {
+      async up(db: Kysely<any>) {
+        await db.schema
+          .createTable('lifecycle_policies')
+          .addColumn('repository_id', 'bigint', (c) => c.primaryKey().references('repositories.id').onDelete('cascade'))
+          .addColumn('policy_text', types.text, (c) => c.notNull())
+          .addColumn('updated_at', 'bigint', (c) => c.notNull())
+          .addColumn('last_evaluated_at', 'bigint')
+          .execute();
+
+        await db.schema
+          .createTable('lifecycle_previews')
+          .addColumn('repository_id', 'bigint', (c) => c.primaryKey().references('repositories.id').onDelete('cascade'))
+          .addColumn('policy_text', types.text, (c) => c.notNull())
+          .addColumn('status', types.text, (c) => c.notNull())
+          .addColumn('started_at', 'bigint', (c) => c.notNull())
+          .addColumn('finished_at', 'bigint')
+          .addColumn('expiring_count', 'bigint')
+          .addColumn('failure', types.text)
+          .execute();
+
+        await db.schema
+          .createTable('lifecycle_preview_results')
+          .addColumn('repository_id', 'bigint', (c) => c.notNull().references('repositories.id').onDelete('cascade'))
+          .addColumn('position', 'bigint', (c) => c.notNull())
+          .addColumn('digest', types.text, (c) => c.notNull())
+          .addColumn('tags', types.text, (c) => c.notNull())
+          .addColumn('pushed_at', 'bigint', (c) => c.notNull())
+          .addColumn('rule_priority', 'bigint', (c) => c.notNull())
+          .addPrimaryKeyConstraint('lifecycle_preview_results_pk', ['repository_id', 'position'])
+          .execute();
+
+        // Kept after the repository goes: it names the repository instead of pointing at it.
+        await db.schema
+          .createTable('lifecycle_expiries')
+          .addColumn('id', types.id, (c) => (dialect === 'postgres' ? c.primaryKey() : c.primaryKey().autoIncrement()))
+          .addColumn('run_id', 'bigint')
+          .addColumn('registry_id', types.text, (c) => c.notNull())
+          .addColumn('repository_name', types.text, (c) => c.notNull())
+          .addColumn('digest', types.text, (c) => c.notNull())
+          .addColumn('tags', types.text, (c) => c.notNull())
+          .addColumn('pushed_at', 'bigint', (c) => c.notNull())
+          .addColumn('rule_priority', 'bigint', (c) => c.notNull())
+          .addColumn('reason', types.text, (c) => c.notNull())
+          .addColumn('expired_at', 'bigint', (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex('lifecycle_expiries_repository').on('lifecycle_expiries').columns(['registry_id', 'repository_name', 'id']).execute();
+
+        // Background work that must survive a restart: lifecycle runs, garbage collections.
+        await db.schema
+          .createTable('jobs')
+          .addColumn('id', types.id, (c) => (dialect === 'postgres' ? c.primaryKey() : c.primaryKey().autoIncrement()))
+          .addColumn('kind', types.text, (c) => c.notNull())
+          .addColumn('trigger', types.text, (c) => c.notNull())
+          .addColumn('status', types.text, (c) => c.notNull())
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .addColumn('heartbeat_at', 'bigint', (c) => c.notNull())
+          .addColumn('finished_at', 'bigint')
+          .addColumn('summary', types.text)
+          .addColumn('failure', types.text)
+          .execute();
+        await db.schema.createIndex('jobs_kind').on('jobs').columns(['kind', 'id']).execute();
+      },
+    },
   };
 }
 

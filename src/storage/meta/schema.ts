@@ -126,6 +126,71 @@ export interface AccountSettingTable {
   updated_at: number;
 }
 
+/** A repository's lifecycle policy (PutLifecyclePolicy), as the client sent it. */
+export interface LifecyclePolicyTable {
+  repository_id: number;
+  policy_text: string;
+  updated_at: number;
+  last_evaluated_at: number | null;
+}
+
+/** The latest lifecycle policy preview of a repository; its results are rows of lifecycle_preview_results. */
+export interface LifecyclePreviewTable {
+  repository_id: number;
+  policy_text: string;
+  /** IN_PROGRESS | COMPLETE | FAILED */
+  status: string;
+  started_at: number;
+  finished_at: number | null;
+  expiring_count: number | null;
+  failure: string | null;
+}
+
+/** One image a preview would expire; `position` orders them oldest push first. */
+export interface LifecyclePreviewResultTable {
+  repository_id: number;
+  position: number;
+  digest: string;
+  /** JSON list of the image's tags. */
+  tags: string;
+  pushed_at: number;
+  rule_priority: number;
+}
+
+/** One image a lifecycle run expired: who (the rule), what (digest, tags), when. */
+export interface LifecycleExpiryTable {
+  id: GeneratedId;
+  run_id: number | null;
+  registry_id: string;
+  repository_name: string;
+  digest: string;
+  /** JSON list of the tags the image had. */
+  tags: string;
+  pushed_at: number;
+  rule_priority: number;
+  /** rule | index | subject (see lifecycle/evaluate.ts) */
+  reason: string;
+  expired_at: number;
+}
+
+/** Durable background work: lifecycle runs and garbage collections. */
+export interface JobTable {
+  id: GeneratedId;
+  /** lifecycle | gc */
+  kind: string;
+  /** schedule | command */
+  trigger: string;
+  /** running | complete | failed */
+  status: string;
+  created_at: number;
+  /** Refreshed while the job runs; a running job whose heartbeat stopped was interrupted. */
+  heartbeat_at: number;
+  finished_at: number | null;
+  /** JSON: what the job did. */
+  summary: string | null;
+  failure: string | null;
+}
+
 export interface Schema {
   repositories: RepositoryTable;
   repository_tags: RepositoryTagTable;
@@ -141,6 +206,11 @@ export interface Schema {
   user_policies: UserPolicyTable;
   registry_policies: RegistryPolicyTable;
   account_settings: AccountSettingTable;
+  lifecycle_policies: LifecyclePolicyTable;
+  lifecycle_previews: LifecyclePreviewTable;
+  lifecycle_preview_results: LifecyclePreviewResultTable;
+  lifecycle_expiries: LifecycleExpiryTable;
+  jobs: JobTable;
 }
 
 /** An id the database assigns on insert. */

@@ -2,6 +2,7 @@ import type { Operation } from '../operation.js';
 import { authorizationOperations } from './authorization.js';
 import { imageOperations } from './images.js';
 import { layerOperations } from './layers.js';
+import { lifecycleOperations } from './lifecycle.js';
 import { policyOperations } from './policies.js';
 import { registryOperations } from './registry.js';
 import { repositoryOperations } from './repositories.js';
@@ -14,6 +15,7 @@ export const ECR_OPERATIONS: Record<string, Operation> = {
   ...imageOperations,
   ...layerOperations,
   ...policyOperations,
+  ...lifecycleOperations,
   ...resourceTagOperations,
   ...registryOperations,
 };
