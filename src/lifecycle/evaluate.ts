@@ -32,18 +32,22 @@ import { tagSelector } from './tag-selection.js';
  *
  * 8. An image is a *dependent* when an image index (manifest list) in the input lists its
  *    digest in `children`, or when its `subject` (OCI referrers: signatures, SBOMs,
- *    attestations) is the digest of an image in the input. Dependents are invisible to
- *    rules: never selected, never counted. A dependent expires exactly when every image it
- *    depends on (each index listing it and its subject) is expired, so a child shared by
- *    a kept index and an expired one stays, and a signature goes with its image. This
- *    applies transitively (a signature on a child manifest, an index inside an index).
- *    Its decision carries the rulePriority of the parent whose decision comes last in rule
- *    order (the highest rulePriority among its parents), and reason `subject` when its
- *    subject is one of the parents with that rulePriority, `index` otherwise.
+ *    attestations) is the digest of an image in the input. Artifacts with a subject, and
+ *    untagged children of indexes, are *followers*: invisible to rules (never selected,
+ *    never counted), they expire exactly when every image they depend on (each index
+ *    listing them and their subject) is expired, so a child shared by a kept index and an
+ *    expired one stays, and a signature goes with its image. A child that carries tags of
+ *    its own (`docker manifest create` over tagged per-platform images) is an image in its
+ *    own right: rules see it like any other, but it is never expired while an index
+ *    listing it is kept. This applies transitively (a signature on a child manifest, an
+ *    index inside an index), parents being decided before what depends on them.
+ *    A follower's decision carries the rulePriority of the parent whose decision comes
+ *    last in rule order (the highest rulePriority among its parents), and reason `subject`
+ *    when its subject is one of the parents with that rulePriority, `index` otherwise.
  * 9. An image with no tags is untagged. A `subject` or child digest that is not in the input
  *    (a dangling reference) creates no dependency, nor does a reference to the image itself.
  *    Dependency cycles cannot arise between content-addressed manifests; if the input has
- *    one anyway, the images on it are kept.
+ *    one anyway, the dependents on it are kept.
  *
  * Cost: one sort of all images (the result comes out in that order too), then one pass over
  * them per rule and one over the dependency links; state is kept in typed arrays indexed by
@@ -119,16 +123,20 @@ export function evaluateLifecyclePolicy(policy: LifecyclePolicy, images: readonl
   oldestFirst.sort((a, b) => pushedAt[a]! - pushedAt[b]! || compareDigests(digests[a]!, digests[b]!));
 
   const parents = dependencies(images, indexOf);
+  const follows = (index: number) => {
+    const links = parents[index];
+    return links !== undefined && (images[index]!.tags.length === 0 || [...links.values()].includes('subject'));
+  };
   // Youngest first: what imageCountMoreThan keeps from the front of.
   const visibleYoungestFirst: number[] = [];
   for (let k = oldestFirst.length - 1; k >= 0; k--) {
     const index = oldestFirst[k]!;
-    if (parents[index] === undefined) visibleYoungestFirst.push(index);
+    if (!follows(index)) visibleYoungestFirst.push(index);
   }
 
   const outcomes: Outcomes = { reason: new Uint8Array(images.length), rulePriority: new Float64Array(images.length) };
   applyRules(policy, images, visibleYoungestFirst, now, outcomes);
-  followParents(parents, outcomes);
+  resolveDependents(parents, follows, outcomes);
 
   const decisions: LifecycleDecision[] = [];
   for (const index of oldestFirst) {
@@ -195,28 +203,47 @@ function markedBy(rule: LifecycleRule, selectedYoungestFirst: readonly number[],
   });
 }
 
-/** Expires each dependent whose parents have all expired, transitively (rule 8). */
-function followParents(parents: Parents, outcomes: Outcomes): void {
+/**
+ * Settles the dependents (rule 8), parents first: a follower expires when all its parents
+ * have; a tagged child that a rule expired is kept while an index listing it is kept.
+ * Dependents on a cycle (which content-addressed manifests cannot form) are kept.
+ */
+function resolveDependents(parents: Parents, follows: (index: number) => boolean, outcomes: Outcomes): void {
   const dependentsOf: Array<number[] | undefined> = new Array(parents.length).fill(undefined);
-  const keptParents = new Int32Array(parents.length);
+  const undecidedParents = new Int32Array(parents.length);
   parents.forEach((links, dependent) => {
     if (links === undefined) return;
-    keptParents[dependent] = links.size;
+    undecidedParents[dependent] = links.size;
     for (const parent of links.keys()) (dependentsOf[parent] ??= []).push(dependent);
   });
-  // A dependent's outcome is computed once all its parents have theirs, so the order in
-  // which expirations are propagated does not matter.
-  const pending: number[] = [];
-  outcomes.reason.forEach((reason, index) => {
-    if (reason !== KEPT && dependentsOf[index] !== undefined) pending.push(index);
+  // Images whose own outcome is final: the ordinary ones (no parents). A dependent's outcome
+  // becomes final once every parent's is.
+  const ready: number[] = [];
+  parents.forEach((links, index) => {
+    if (links === undefined && dependentsOf[index] !== undefined) ready.push(index);
   });
-  for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
+  const settled = new Uint8Array(parents.length);
+  for (let next = ready.pop(); next !== undefined; next = ready.pop()) {
     for (const dependent of dependentsOf[next] ?? []) {
-      if (--keptParents[dependent]! > 0) continue;
-      inherit(dependent, parents[dependent]!, outcomes);
-      if (dependentsOf[dependent] !== undefined) pending.push(dependent);
+      if (--undecidedParents[dependent]! > 0) continue;
+      settle(dependent, parents[dependent]!, follows(dependent), outcomes);
+      settled[dependent] = 1;
+      if (dependentsOf[dependent] !== undefined) ready.push(dependent);
     }
   }
+  parents.forEach((links, index) => {
+    if (links !== undefined && settled[index] === 0) outcomes.reason[index] = KEPT;
+  });
+}
+
+function settle(dependent: number, links: ReadonlyMap<number, DependencyLink>, follower: boolean, outcomes: Outcomes): void {
+  const parentKept = [...links.keys()].some((parent) => outcomes.reason[parent] === KEPT);
+  if (!follower) {
+    // A tagged child, decided by the rules: kept while an index listing it is.
+    if (parentKept) outcomes.reason[dependent] = KEPT;
+    return;
+  }
+  if (!parentKept) inherit(dependent, links, outcomes);
 }
 
 /**

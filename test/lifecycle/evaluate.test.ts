@@ -271,6 +271,23 @@ describe('dependent manifests', () => {
     expect(run(releases, images)).toEqual(['amd64-1 index 2', 'arm64-1 index 2', 'index-1 rule 2', 'loose rule 1']);
   });
 
+  it('treats tagged per-platform images as images of their own, never expired while an index listing them is kept', () => {
+    const platforms = policy([1, keep(1, prefixes('v'))], [2, keep(1, prefixes('arch-'))]);
+    const images = [
+      image('index-1', ['v1'], 20, { children: [digestOf('amd64-1'), digestOf('arm64-1')] }),
+      image('amd64-1', ['arch-amd64-1'], 20),
+      image('arm64-1', ['arm64-1'], 20),
+      image('index-2', ['v2'], 10, { children: [digestOf('amd64-2')] }),
+      image('amd64-2', ['arch-amd64-2'], 11),
+      image('amd64-3', ['arch-amd64-3'], 12),
+      image('amd64-4', ['arch-amd64-4'], 5),
+    ];
+    // Rule 2 keeps only amd64-4 and marks amd64-1, -2 and -3; amd64-2 stays with its kept
+    // index; amd64-1 goes by rule 2 because its index goes; arm64-1, which no rule selects,
+    // stays although its index goes.
+    expect(run(platforms, images)).toEqual(['amd64-1 rule 2', 'index-1 rule 1', 'amd64-3 rule 2']);
+  });
+
   it('does not count dependents toward imageCountMoreThan', () => {
     const images = [
       image('index', ['v1'], 1, { children: [digestOf('child')] }),
