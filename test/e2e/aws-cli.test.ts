@@ -51,8 +51,13 @@ describe.skipIf(!awsCliAvailable)('the AWS CLI against stowage', () => {
       AWS_MAX_ATTEMPTS: '1',
       AWS_PAGER: '',
     };
+    return run('aws', ['ecr', ...args, '--endpoint-url', server.url, '--output', 'json'], env);
+  }
+
+  /** Runs a command without blocking this process, collecting its output. */
+  function run(command: string, args: string[], env?: NodeJS.ProcessEnv): Promise<CliResult> {
     return new Promise((resolve, reject) => {
-      const child = spawn('aws', ['ecr', ...args, '--endpoint-url', server.url, '--output', 'json'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
       let stdout = '';
       let stderr = '';
       child.stdout.on('data', (chunk) => (stdout += String(chunk)));
@@ -179,19 +184,9 @@ describe.skipIf(!awsCliAvailable)('the AWS CLI against stowage', () => {
     expect(preview.previewResults.map((result: { appliedRulePriority: number }) => result.appliedRulePriority)).toEqual([1, 1]);
 
     // The maintenance command works on the server's storage while the server serves it.
-    const run = await new Promise<CliResult>((resolve, reject) => {
-      const child = spawn(process.execPath, [STOWAGE_MAIN, 'lifecycle', 'run', '--data-dir', server.dataDir, '--database-url', server.databaseUrl], {
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (chunk) => (stdout += String(chunk)));
-      child.stderr.on('data', (chunk) => (stderr += String(chunk)));
-      child.once('error', reject);
-      child.once('close', (code) => resolve({ code, stdout, stderr }));
-    });
-    expect(run.code, run.stderr).toBe(0);
-    expect(JSON.parse(run.stdout)).toMatchObject({ repositories: 1, expired: 2, failures: [] });
+    const lifecycleRun = await run(process.execPath, [STOWAGE_MAIN, 'lifecycle', 'run', '--data-dir', server.dataDir, '--database-url', server.databaseUrl]);
+    expect(lifecycleRun.code, lifecycleRun.stderr).toBe(0);
+    expect(JSON.parse(lifecycleRun.stdout)).toMatchObject({ repositories: 1, expired: 2, failures: [] });
 
     const listed = await awsJson(['list-images', '--repository-name', 'cli/lifecycle']);
     expect((listed.imageIds as { imageTag: string }[]).map((id) => id.imageTag).sort()).toEqual(['build-3', 'build-4']);

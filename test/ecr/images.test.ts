@@ -1,19 +1,8 @@
-import {
-  BatchDeleteImageCommand,
-  BatchGetImageCommand,
-  CreateRepositoryCommand,
-  DescribeImagesCommand,
-  ListImagesCommand,
-  paginateDescribeImages,
-  paginateListImages,
-  type ECRClient,
-  type ImageIdentifier,
-} from '@aws-sdk/client-ecr';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BatchDeleteImageCommand, BatchGetImageCommand, CreateRepositoryCommand, DescribeImagesCommand, ListImagesCommand, paginateDescribeImages, paginateListImages, type ImageIdentifier } from '@aws-sdk/client-ecr';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { testDialects } from '../helpers/databases.js';
-import { awsErrorOf, ecrClient } from '../helpers/ecr-client.js';
+import { awsErrorOf, useEcrServer } from '../helpers/ecr-client.js';
 import { OciClient, sha256 } from '../helpers/oci-client.js';
-import { startTestServer, type TestServer } from '../helpers/server.js';
 
 const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
 const OCI_INDEX = 'application/vnd.oci.image.index.v1+json';
@@ -25,18 +14,11 @@ function sortIds(ids: ImageIdentifier[] | undefined): ImageIdentifier[] {
 }
 
 describe.each(testDialects())('ECR image operations through the AWS SDK on %s', (dialect) => {
-  let server: TestServer;
-  let ecr: ECRClient;
+  const env = useEcrServer({ dialect });
   let oci: OciClient;
 
-  beforeAll(async () => {
-    server = await startTestServer({ dialect });
-    ecr = ecrClient(server.url);
-    oci = new OciClient(server.url);
-  });
-  afterAll(async () => {
-    ecr.destroy();
-    await server.close();
+  beforeAll(() => {
+    oci = new OciClient(env.server.url);
   });
 
   /** Pushes a small index over the given image manifests (already in the repository). */
@@ -63,13 +45,13 @@ describe.each(testDialects())('ECR image operations through the AWS SDK on %s', 
   }
 
   it('lists one image id per tag and untagged images by digest, filtered by tag status', async () => {
-    await ecr.send(new CreateRepositoryCommand({ repositoryName: 'list/app' }));
+    await env.ecr.send(new CreateRepositoryCommand({ repositoryName: 'list/app' }));
     const tagged = await oci.pushImage('list/app', 'v1', { layers: ['tagged layer'] });
     await tagAgain('list/app', 'latest', tagged.body);
     const untagged = await oci.pushImage('list/app', 'will-move', { layers: ['untagged layer'] });
     await tagAgain('list/app', 'will-move', tagged.body); // the first image keeps no tag
 
-    const any = await ecr.send(new ListImagesCommand({ repositoryName: 'list/app' }));
+    const any = await env.ecr.send(new ListImagesCommand({ repositoryName: 'list/app' }));
     expect(sortIds(any.imageIds)).toEqual(
       sortIds([
         { imageDigest: tagged.digest, imageTag: 'latest' },
@@ -79,16 +61,16 @@ describe.each(testDialects())('ECR image operations through the AWS SDK on %s', 
       ]),
     );
     expect(any.nextToken).toBeUndefined();
-    const onlyTagged = await ecr.send(new ListImagesCommand({ repositoryName: 'list/app', filter: { tagStatus: 'TAGGED' } }));
+    const onlyTagged = await env.ecr.send(new ListImagesCommand({ repositoryName: 'list/app', filter: { tagStatus: 'TAGGED' } }));
     expect(onlyTagged.imageIds!.map((id) => id.imageTag).sort()).toEqual(['latest', 'v1', 'will-move']);
-    const onlyUntagged = await ecr.send(new ListImagesCommand({ repositoryName: 'list/app', filter: { tagStatus: 'UNTAGGED' } }));
+    const onlyUntagged = await env.ecr.send(new ListImagesCommand({ repositoryName: 'list/app', filter: { tagStatus: 'UNTAGGED' } }));
     expect(onlyUntagged.imageIds).toEqual([{ imageDigest: untagged.digest }]);
-    const archived = await ecr.send(new ListImagesCommand({ repositoryName: 'list/app', filter: { imageStatus: 'ARCHIVED' } }));
+    const archived = await env.ecr.send(new ListImagesCommand({ repositoryName: 'list/app', filter: { imageStatus: 'ARCHIVED' } }));
     expect(archived.imageIds).toEqual([]);
   });
 
   it('pages through image ids with maxResults and nextToken, as the SDK paginator does', async () => {
-    await ecr.send(new CreateRepositoryCommand({ repositoryName: 'list/paged' }));
+    await env.ecr.send(new CreateRepositoryCommand({ repositoryName: 'list/paged' }));
     const expected: ImageIdentifier[] = [];
     for (let index = 0; index < 4; index++) {
       const image = await oci.pushImage('list/paged', `t${index}`, { layers: [`paged layer ${index}`] });
@@ -97,36 +79,36 @@ describe.each(testDialects())('ECR image operations through the AWS SDK on %s', 
     }
     const seen: ImageIdentifier[] = [];
     let pages = 0;
-    for await (const page of paginateListImages({ client: ecr, pageSize: 3 }, { repositoryName: 'list/paged' })) {
+    for await (const page of paginateListImages({ client: env.ecr, pageSize: 3 }, { repositoryName: 'list/paged' })) {
       pages++;
       expect(page.imageIds!.length).toBeLessThanOrEqual(3);
       seen.push(...page.imageIds!);
     }
     expect(pages).toBe(3);
     expect(sortIds(seen)).toEqual(sortIds(expected));
-    const badToken = await awsErrorOf(ecr.send(new ListImagesCommand({ repositoryName: 'list/paged', nextToken: 'garbage' })));
+    const badToken = await awsErrorOf(env.ecr.send(new ListImagesCommand({ repositoryName: 'list/paged', nextToken: 'garbage' })));
     expect(badToken.name).toBe('InvalidParameterException');
-    const badLimit = await awsErrorOf(ecr.send(new ListImagesCommand({ repositoryName: 'list/paged', maxResults: 1001 })));
+    const badLimit = await awsErrorOf(env.ecr.send(new ListImagesCommand({ repositoryName: 'list/paged', maxResults: 1001 })));
     expect(badLimit.name).toBe('InvalidParameterException');
   });
 
   it('refuses to list or describe images of a repository that does not exist', async () => {
-    const listed = await awsErrorOf(ecr.send(new ListImagesCommand({ repositoryName: 'no/such' })));
+    const listed = await awsErrorOf(env.ecr.send(new ListImagesCommand({ repositoryName: 'no/such' })));
     expect(listed.name).toBe('RepositoryNotFoundException');
     expect(listed.message).toBe("The repository with name 'no/such' does not exist in the registry with id '000000000000'");
-    const described = await awsErrorOf(ecr.send(new DescribeImagesCommand({ repositoryName: 'no/such' })));
+    const described = await awsErrorOf(env.ecr.send(new DescribeImagesCommand({ repositoryName: 'no/such' })));
     expect(described.name).toBe('RepositoryNotFoundException');
   });
 
   it('describes images with their tags, stored size, push time, media types and last pull', async () => {
-    await ecr.send(new CreateRepositoryCommand({ repositoryName: 'describe/app' }));
+    await env.ecr.send(new CreateRepositoryCommand({ repositoryName: 'describe/app' }));
     const beforePush = Date.now();
     const image = await oci.pushImage('describe/app', 'v2', { layers: ['first layer bytes', 'second layer'] });
     const afterPush = Date.now();
     await tagAgain('describe/app', 'stable', image.body);
     const artifact = await oci.pushImage('describe/app', 'sbom', { layers: ['{}'], artifactType: 'application/spdx+json' });
 
-    const described = await ecr.send(new DescribeImagesCommand({ repositoryName: 'describe/app', imageIds: [{ imageTag: 'stable' }] }));
+    const described = await env.ecr.send(new DescribeImagesCommand({ repositoryName: 'describe/app', imageIds: [{ imageTag: 'stable' }] }));
     expect(described.imageDetails).toHaveLength(1);
     const detail = described.imageDetails![0]!;
     expect(detail).toMatchObject({
@@ -143,33 +125,33 @@ describe.each(testDialects())('ECR image operations through the AWS SDK on %s', 
     expect(detail.imagePushedAt!.getTime()).toBeLessThanOrEqual(afterPush);
     expect(detail.lastRecordedPullTime).toBeUndefined();
 
-    const [artifactDetail] = (await ecr.send(new DescribeImagesCommand({ repositoryName: 'describe/app', imageIds: [{ imageDigest: artifact.digest }] }))).imageDetails!;
+    const [artifactDetail] = (await env.ecr.send(new DescribeImagesCommand({ repositoryName: 'describe/app', imageIds: [{ imageDigest: artifact.digest }] }))).imageDetails!;
     expect(artifactDetail!.artifactMediaType).toBe('application/spdx+json');
 
     // A pull (here through /v2/) is recorded and reported once written.
     expect((await oci.fetch(`/v2/describe/app/manifests/v2`, { headers: { Accept: OCI_MANIFEST } })).status).toBe(200);
-    await server.registry.pulls.flush();
-    const [pulled] = (await ecr.send(new DescribeImagesCommand({ repositoryName: 'describe/app', imageIds: [{ imageTag: 'v2' }] }))).imageDetails!;
+    await env.server.registry.pulls.flush();
+    const [pulled] = (await env.ecr.send(new DescribeImagesCommand({ repositoryName: 'describe/app', imageIds: [{ imageTag: 'v2' }] }))).imageDetails!;
     expect(pulled!.lastRecordedPullTime).toBeInstanceOf(Date);
     expect(pulled!.lastRecordedPullTime!.getTime()).toBeGreaterThanOrEqual(detail.imagePushedAt!.getTime());
 
-    const all = await ecr.send(new DescribeImagesCommand({ repositoryName: 'describe/app' }));
+    const all = await env.ecr.send(new DescribeImagesCommand({ repositoryName: 'describe/app' }));
     expect(all.imageDetails!.map((image) => image.imageDigest).sort()).toEqual([image.digest, artifact.digest].sort());
   });
 
   it('reports untagged images without tags, filters by tag status and pages', async () => {
-    await ecr.send(new CreateRepositoryCommand({ repositoryName: 'describe/paged' }));
+    await env.ecr.send(new CreateRepositoryCommand({ repositoryName: 'describe/paged' }));
     const digests: string[] = [];
     for (let index = 0; index < 5; index++) digests.push((await oci.pushImage('describe/paged', `v${index}`, { layers: [`layer ${index}`] })).digest);
     const untagged = await oci.pushImage('describe/paged', 'moving', { layers: ['soon untagged'] });
     await tagAgain('describe/paged', 'moving', (await oci.pushImage('describe/paged', 'other', { layers: ['other'] })).body);
 
-    const [detail] = (await ecr.send(new DescribeImagesCommand({ repositoryName: 'describe/paged', filter: { tagStatus: 'UNTAGGED' } }))).imageDetails!;
+    const [detail] = (await env.ecr.send(new DescribeImagesCommand({ repositoryName: 'describe/paged', filter: { tagStatus: 'UNTAGGED' } }))).imageDetails!;
     expect(detail!.imageDigest).toBe(untagged.digest);
     expect(detail!.imageTags).toBeUndefined();
 
     const seen: string[] = [];
-    for await (const page of paginateDescribeImages({ client: ecr, pageSize: 2 }, { repositoryName: 'describe/paged', filter: { tagStatus: 'TAGGED' } })) {
+    for await (const page of paginateDescribeImages({ client: env.ecr, pageSize: 2 }, { repositoryName: 'describe/paged', filter: { tagStatus: 'TAGGED' } })) {
       expect(page.imageDetails!.length).toBeLessThanOrEqual(2);
       seen.push(...page.imageDetails!.map((image) => image.imageDigest!));
     }
@@ -180,30 +162,30 @@ describe.each(testDialects())('ECR image operations through the AWS SDK on %s', 
   });
 
   it('answers ImageNotFoundException, in ECR words, for an image id that names nothing', async () => {
-    await ecr.send(new CreateRepositoryCommand({ repositoryName: 'describe/missing' }));
+    await env.ecr.send(new CreateRepositoryCommand({ repositoryName: 'describe/missing' }));
     const image = await oci.pushImage('describe/missing', 'v1');
-    const missingTag = await awsErrorOf(ecr.send(new DescribeImagesCommand({ repositoryName: 'describe/missing', imageIds: [{ imageTag: 'v1' }, { imageTag: 'nope' }] })));
+    const missingTag = await awsErrorOf(env.ecr.send(new DescribeImagesCommand({ repositoryName: 'describe/missing', imageIds: [{ imageTag: 'v1' }, { imageTag: 'nope' }] })));
     expect(missingTag.name).toBe('ImageNotFoundException');
     expect(missingTag.message).toBe(
       "The image with imageId {imageDigest:'null', imageTag:'nope'} does not exist within the repository with name 'describe/missing' in the registry with id '000000000000'",
     );
     const otherDigest = `sha256:${'0'.repeat(64)}`;
-    const missingDigest = await awsErrorOf(ecr.send(new DescribeImagesCommand({ repositoryName: 'describe/missing', imageIds: [{ imageDigest: otherDigest }] })));
+    const missingDigest = await awsErrorOf(env.ecr.send(new DescribeImagesCommand({ repositoryName: 'describe/missing', imageIds: [{ imageDigest: otherDigest }] })));
     expect(missingDigest.message).toBe(
       `The image with imageId {imageDigest:'${otherDigest}', imageTag:'null'} does not exist within the repository with name 'describe/missing' in the registry with id '000000000000'`,
     );
     const mismatch = await awsErrorOf(
-      ecr.send(new DescribeImagesCommand({ repositoryName: 'describe/missing', imageIds: [{ imageTag: 'v1', imageDigest: otherDigest }] })),
+      env.ecr.send(new DescribeImagesCommand({ repositoryName: 'describe/missing', imageIds: [{ imageTag: 'v1', imageDigest: otherDigest }] })),
     );
     expect(mismatch.name).toBe('ImageNotFoundException');
     const withPaging = await awsErrorOf(
-      ecr.send(new DescribeImagesCommand({ repositoryName: 'describe/missing', imageIds: [{ imageDigest: image.digest }], maxResults: 10 })),
+      env.ecr.send(new DescribeImagesCommand({ repositoryName: 'describe/missing', imageIds: [{ imageDigest: image.digest }], maxResults: 10 })),
     );
     expect(withPaging.name).toBe('InvalidParameterException');
   });
 
   it('gets manifests exactly as stored, by tag, by digest (once per tag) and by both', async () => {
-    await ecr.send(new CreateRepositoryCommand({ repositoryName: 'get/app' }));
+    await env.ecr.send(new CreateRepositoryCommand({ repositoryName: 'get/app' }));
     const configDigest = await oci.pushBlob('get/app', '{"architecture":"amd64","os":"linux"}');
     const layerDigest = await oci.pushBlob('get/app', 'exact layer');
     // Unusual but valid formatting: what is served must be these bytes, not a re-serialization.
@@ -212,28 +194,28 @@ describe.each(testDialects())('ECR image operations through the AWS SDK on %s', 
     await tagAgain('get/app', 'two', body, DOCKER_MANIFEST);
     const digest = sha256(body);
 
-    const byTag = await ecr.send(new BatchGetImageCommand({ repositoryName: 'get/app', imageIds: [{ imageTag: 'one' }] }));
+    const byTag = await env.ecr.send(new BatchGetImageCommand({ repositoryName: 'get/app', imageIds: [{ imageTag: 'one' }] }));
     expect(byTag.failures).toEqual([]);
     expect(byTag.images).toEqual([
       { registryId: '000000000000', repositoryName: 'get/app', imageId: { imageDigest: digest, imageTag: 'one' }, imageManifest: body, imageManifestMediaType: DOCKER_MANIFEST },
     ]);
 
-    const byDigest = await ecr.send(new BatchGetImageCommand({ repositoryName: 'get/app', imageIds: [{ imageDigest: digest }] }));
+    const byDigest = await env.ecr.send(new BatchGetImageCommand({ repositoryName: 'get/app', imageIds: [{ imageDigest: digest }] }));
     expect(sortIds(byDigest.images!.map((image) => image.imageId!))).toEqual([
       { imageDigest: digest, imageTag: 'one' },
       { imageDigest: digest, imageTag: 'two' },
     ]);
     for (const image of byDigest.images!) expect(image.imageManifest).toBe(body);
 
-    const both = await ecr.send(new BatchGetImageCommand({ repositoryName: 'get/app', imageIds: [{ imageTag: 'two', imageDigest: digest }] }));
+    const both = await env.ecr.send(new BatchGetImageCommand({ repositoryName: 'get/app', imageIds: [{ imageTag: 'two', imageDigest: digest }] }));
     expect(both.images!.map((image) => image.imageId)).toEqual([{ imageDigest: digest, imageTag: 'two' }]);
   });
 
   it('reports the images it cannot serve as failures, with ECR failure codes', async () => {
-    await ecr.send(new CreateRepositoryCommand({ repositoryName: 'get/failures' }));
+    await env.ecr.send(new CreateRepositoryCommand({ repositoryName: 'get/failures' }));
     const image = await oci.pushImage('get/failures', 'v1');
     const other = `sha256:${'a'.repeat(64)}`;
-    const result = await ecr.send(
+    const result = await env.ecr.send(
       new BatchGetImageCommand({
         repositoryName: 'get/failures',
         imageIds: [{ imageTag: 'v1' }, { imageTag: 'nope' }, { imageDigest: 'not-a-digest' }, { imageTag: 'v1', imageDigest: other }, {}, { imageDigest: other }],
@@ -256,48 +238,48 @@ describe.each(testDialects())('ECR image operations through the AWS SDK on %s', 
       { imageId: { imageDigest: other }, failureCode: 'ImageNotFound', failureReason: 'Requested image not found' },
     ]);
 
-    const refused = await ecr.send(new BatchGetImageCommand({ repositoryName: 'get/failures', imageIds: [{ imageTag: 'v1' }], acceptedMediaTypes: [DOCKER_MANIFEST] }));
+    const refused = await env.ecr.send(new BatchGetImageCommand({ repositoryName: 'get/failures', imageIds: [{ imageTag: 'v1' }], acceptedMediaTypes: [DOCKER_MANIFEST] }));
     expect(refused.images).toEqual([]);
     expect(refused.failures).toMatchObject([{ imageId: { imageTag: 'v1' }, failureCode: 'UnsupportedImageType' }]);
-    const accepted = await ecr.send(
+    const accepted = await env.ecr.send(
       new BatchGetImageCommand({ repositoryName: 'get/failures', imageIds: [{ imageTag: 'v1' }], acceptedMediaTypes: [DOCKER_MANIFEST, OCI_MANIFEST] }),
     );
     expect(accepted.images).toHaveLength(1);
 
-    const missingRepository = await awsErrorOf(ecr.send(new BatchGetImageCommand({ repositoryName: 'get/none', imageIds: [{ imageTag: 'v1' }] })));
+    const missingRepository = await awsErrorOf(env.ecr.send(new BatchGetImageCommand({ repositoryName: 'get/none', imageIds: [{ imageTag: 'v1' }] })));
     expect(missingRepository.name).toBe('RepositoryNotFoundException');
   });
 
   it('records a BatchGetImage as a pull', async () => {
-    await ecr.send(new CreateRepositoryCommand({ repositoryName: 'get/pulled' }));
+    await env.ecr.send(new CreateRepositoryCommand({ repositoryName: 'get/pulled' }));
     await oci.pushImage('get/pulled', 'v1');
-    await server.registry.pulls.flush();
-    const before = (await ecr.send(new DescribeImagesCommand({ repositoryName: 'get/pulled' }))).imageDetails![0]!;
+    await env.server.registry.pulls.flush();
+    const before = (await env.ecr.send(new DescribeImagesCommand({ repositoryName: 'get/pulled' }))).imageDetails![0]!;
     expect(before.lastRecordedPullTime).toBeUndefined();
-    await ecr.send(new BatchGetImageCommand({ repositoryName: 'get/pulled', imageIds: [{ imageTag: 'v1' }] }));
-    await server.registry.pulls.flush();
-    const after = (await ecr.send(new DescribeImagesCommand({ repositoryName: 'get/pulled' }))).imageDetails![0]!;
+    await env.ecr.send(new BatchGetImageCommand({ repositoryName: 'get/pulled', imageIds: [{ imageTag: 'v1' }] }));
+    await env.server.registry.pulls.flush();
+    const after = (await env.ecr.send(new DescribeImagesCommand({ repositoryName: 'get/pulled' }))).imageDetails![0]!;
     expect(after.lastRecordedPullTime).toBeInstanceOf(Date);
   });
 
   it('deletes a tag, an image with its last tag, and an image by digest with all its tags', async () => {
-    await ecr.send(new CreateRepositoryCommand({ repositoryName: 'delete/app' }));
+    await env.ecr.send(new CreateRepositoryCommand({ repositoryName: 'delete/app' }));
     const multi = await oci.pushImage('delete/app', 'a', { layers: ['multi'] });
     await tagAgain('delete/app', 'b', multi.body);
     const single = await oci.pushImage('delete/app', 'only', { layers: ['single'] });
     const byDigest = await oci.pushImage('delete/app', 'x', { layers: ['by digest'] });
     await tagAgain('delete/app', 'y', byDigest.body);
 
-    const tagOnly = await ecr.send(new BatchDeleteImageCommand({ repositoryName: 'delete/app', imageIds: [{ imageTag: 'a' }] }));
+    const tagOnly = await env.ecr.send(new BatchDeleteImageCommand({ repositoryName: 'delete/app', imageIds: [{ imageTag: 'a' }] }));
     expect(tagOnly).toMatchObject({ imageIds: [{ imageDigest: multi.digest, imageTag: 'a' }], failures: [] });
     expect((await oci.fetch(`/v2/delete/app/manifests/${multi.digest}`)).status).toBe(200);
     expect((await oci.fetch('/v2/delete/app/manifests/a')).status).toBe(404);
 
-    const lastTag = await ecr.send(new BatchDeleteImageCommand({ repositoryName: 'delete/app', imageIds: [{ imageTag: 'only', imageDigest: single.digest }] }));
+    const lastTag = await env.ecr.send(new BatchDeleteImageCommand({ repositoryName: 'delete/app', imageIds: [{ imageTag: 'only', imageDigest: single.digest }] }));
     expect(lastTag.imageIds).toEqual([{ imageDigest: single.digest, imageTag: 'only' }]);
     expect((await oci.fetch(`/v2/delete/app/manifests/${single.digest}`)).status).toBe(404);
 
-    const whole = await ecr.send(new BatchDeleteImageCommand({ repositoryName: 'delete/app', imageIds: [{ imageDigest: byDigest.digest }, { imageTag: 'y' }] }));
+    const whole = await env.ecr.send(new BatchDeleteImageCommand({ repositoryName: 'delete/app', imageIds: [{ imageDigest: byDigest.digest }, { imageTag: 'y' }] }));
     expect(sortIds(whole.imageIds)).toEqual([
       { imageDigest: byDigest.digest, imageTag: 'x' },
       { imageDigest: byDigest.digest, imageTag: 'y' },
@@ -305,10 +287,10 @@ describe.each(testDialects())('ECR image operations through the AWS SDK on %s', 
     expect(whole.failures).toEqual([]);
     expect((await oci.fetch(`/v2/delete/app/manifests/${byDigest.digest}`)).status).toBe(404);
 
-    const remaining = await ecr.send(new ListImagesCommand({ repositoryName: 'delete/app' }));
+    const remaining = await env.ecr.send(new ListImagesCommand({ repositoryName: 'delete/app' }));
     expect(remaining.imageIds).toEqual([{ imageDigest: multi.digest, imageTag: 'b' }]);
 
-    const failures = await ecr.send(
+    const failures = await env.ecr.send(
       new BatchDeleteImageCommand({ repositoryName: 'delete/app', imageIds: [{ imageTag: 'gone' }, { imageTag: 'b', imageDigest: single.digest }] }),
     );
     expect(failures.imageIds).toEqual([]);
@@ -316,12 +298,12 @@ describe.each(testDialects())('ECR image operations through the AWS SDK on %s', 
   });
 
   it('keeps an image an index lists, unless the index goes in the same call', async () => {
-    await ecr.send(new CreateRepositoryCommand({ repositoryName: 'delete/index' }));
+    await env.ecr.send(new CreateRepositoryCommand({ repositoryName: 'delete/index' }));
     const amd = await oci.pushImage('delete/index', 'amd', { layers: ['amd64 layer'] });
     const arm = await oci.pushImage('delete/index', 'arm', { layers: ['arm64 layer'] });
     const index = await pushIndex('delete/index', 'multi', [amd, arm]);
 
-    const refused = await ecr.send(new BatchDeleteImageCommand({ repositoryName: 'delete/index', imageIds: [{ imageDigest: amd.digest }] }));
+    const refused = await env.ecr.send(new BatchDeleteImageCommand({ repositoryName: 'delete/index', imageIds: [{ imageDigest: amd.digest }] }));
     expect(refused.imageIds).toEqual([]);
     expect(refused.failures).toEqual([
       {
@@ -331,16 +313,16 @@ describe.each(testDialects())('ECR image operations through the AWS SDK on %s', 
       },
     ]);
     // Its last tag goes, the image stays: the index still needs it.
-    const untag = await ecr.send(new BatchDeleteImageCommand({ repositoryName: 'delete/index', imageIds: [{ imageTag: 'amd' }] }));
+    const untag = await env.ecr.send(new BatchDeleteImageCommand({ repositoryName: 'delete/index', imageIds: [{ imageTag: 'amd' }] }));
     expect(untag.imageIds).toEqual([{ imageDigest: amd.digest, imageTag: 'amd' }]);
     expect((await oci.fetch(`/v2/delete/index/manifests/${amd.digest}`)).status).toBe(200);
 
-    const together = await ecr.send(
+    const together = await env.ecr.send(
       new BatchDeleteImageCommand({ repositoryName: 'delete/index', imageIds: [{ imageDigest: amd.digest }, { imageDigest: index.digest }] }),
     );
     expect(together.failures).toEqual([]);
     expect(sortIds(together.imageIds)).toEqual(sortIds([{ imageDigest: amd.digest }, { imageDigest: index.digest, imageTag: 'multi' }]));
-    const left = await ecr.send(new ListImagesCommand({ repositoryName: 'delete/index' }));
+    const left = await env.ecr.send(new ListImagesCommand({ repositoryName: 'delete/index' }));
     expect(left.imageIds).toEqual([{ imageDigest: arm.digest, imageTag: 'arm' }]);
   });
 });

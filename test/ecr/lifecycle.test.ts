@@ -1,22 +1,10 @@
-import {
-  CreateRepositoryCommand,
-  DeleteLifecyclePolicyCommand,
-  GetLifecyclePolicyCommand,
-  GetLifecyclePolicyPreviewCommand,
-  ListImagesCommand,
-  PutLifecyclePolicyCommand,
-  StartLifecyclePolicyPreviewCommand,
-  type ECRClient,
-  type GetLifecyclePolicyPreviewCommandInput,
-  type LifecyclePolicyPreviewResult,
-} from '@aws-sdk/client-ecr';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CreateRepositoryCommand, DeleteLifecyclePolicyCommand, GetLifecyclePolicyCommand, GetLifecyclePolicyPreviewCommand, ListImagesCommand, PutLifecyclePolicyCommand, StartLifecyclePolicyPreviewCommand, type GetLifecyclePolicyPreviewCommandInput, type LifecyclePolicyPreviewResult } from '@aws-sdk/client-ecr';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { runLifecycle } from '../../src/jobs/lifecycle-run.js';
 import { listExpiries } from '../../src/storage/meta/lifecycle.js';
 import { testDialects } from '../helpers/databases.js';
-import { awsErrorOf, ecrClient } from '../helpers/ecr-client.js';
+import { awsErrorOf, useEcrServer } from '../helpers/ecr-client.js';
 import { OciClient, sha256 } from '../helpers/oci-client.js';
-import { startTestServer, type TestServer } from '../helpers/server.js';
 
 const DAY = 86_400_000;
 const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
@@ -32,25 +20,18 @@ const SEED_POLICY = JSON.stringify({
 });
 
 describe.each(testDialects())('ECR lifecycle policies on %s', (dialect) => {
-  let server: TestServer;
-  let ecr: ECRClient;
+  const env = useEcrServer({ dialect });
   let oci: OciClient;
 
-  beforeAll(async () => {
-    server = await startTestServer({ dialect });
-    ecr = ecrClient(server.url);
-    oci = new OciClient(server.url);
-  });
-  afterAll(async () => {
-    ecr.destroy();
-    await server.close();
+  beforeAll(() => {
+    oci = new OciClient(env.server.url);
   });
 
   /** Pushes an image with one unique layer under `tag` (or untagged), then dates its push `ageDays` ago. */
   async function pushAged(repository: string, tag: string | undefined, ageDays: number, seed: string): Promise<string> {
     const digest = await pushUntagged(repository, seed);
     if (tag) expect((await oci.pushManifest(repository, tag, manifests.get(digest)!, OCI_MANIFEST)).status).toBe(201);
-    const db = server.registry.context.database.db;
+    const db = env.server.registry.context.database.db;
     await db
       .updateTable('manifests')
       .set({ pushed_at: Date.now() - ageDays * DAY })
@@ -78,7 +59,7 @@ describe.each(testDialects())('ECR lifecycle policies on %s', (dialect) => {
 
   /** A repository for the seed policy, and the digests the policy must expire, by hand. */
   async function seedRepository(repository: string): Promise<{ expected: Map<string, number>; kept: string[] }> {
-    await ecr.send(new CreateRepositoryCommand({ repositoryName: repository }));
+    await env.ecr.send(new CreateRepositoryCommand({ repositoryName: repository }));
     const expected = new Map<string, number>();
     const kept: string[] = [];
     // Untagged: pushed 3 and 9 days ago; the 9-day one goes (rule 1).
@@ -106,7 +87,7 @@ describe.each(testDialects())('ECR lifecycle policies on %s', (dialect) => {
 
   async function completedPreview(input: GetLifecyclePolicyPreviewCommandInput) {
     for (let attempt = 0; attempt < 200; attempt++) {
-      const preview = await ecr.send(new GetLifecyclePolicyPreviewCommand(input));
+      const preview = await env.ecr.send(new GetLifecyclePolicyPreviewCommand(input));
       if (preview.status !== 'IN_PROGRESS') return preview;
       await new Promise((resolve) => setTimeout(resolve, 25));
     }
@@ -125,47 +106,47 @@ describe.each(testDialects())('ECR lifecycle policies on %s', (dialect) => {
   }
 
   async function imageDigests(repositoryName: string): Promise<Set<string>> {
-    const listed = await ecr.send(new ListImagesCommand({ repositoryName, maxResults: 1000 }));
+    const listed = await env.ecr.send(new ListImagesCommand({ repositoryName, maxResults: 1000 }));
     return new Set((listed.imageIds ?? []).map((id) => id.imageDigest!));
   }
 
   it('puts, gets and deletes a lifecycle policy', async () => {
-    await ecr.send(new CreateRepositoryCommand({ repositoryName: 'lifecycle/crud' }));
-    expect((await awsErrorOf(ecr.send(new GetLifecyclePolicyCommand({ repositoryName: 'lifecycle/crud' })))).name).toBe('LifecyclePolicyNotFoundException');
+    await env.ecr.send(new CreateRepositoryCommand({ repositoryName: 'lifecycle/crud' }));
+    expect((await awsErrorOf(env.ecr.send(new GetLifecyclePolicyCommand({ repositoryName: 'lifecycle/crud' })))).name).toBe('LifecyclePolicyNotFoundException');
 
-    const put = await ecr.send(new PutLifecyclePolicyCommand({ repositoryName: 'lifecycle/crud', lifecyclePolicyText: SEED_POLICY }));
+    const put = await env.ecr.send(new PutLifecyclePolicyCommand({ repositoryName: 'lifecycle/crud', lifecyclePolicyText: SEED_POLICY }));
     expect(put).toMatchObject({ registryId: '000000000000', repositoryName: 'lifecycle/crud', lifecyclePolicyText: SEED_POLICY });
-    const got = await ecr.send(new GetLifecyclePolicyCommand({ repositoryName: 'lifecycle/crud' }));
+    const got = await env.ecr.send(new GetLifecyclePolicyCommand({ repositoryName: 'lifecycle/crud' }));
     expect(got.lifecyclePolicyText).toBe(SEED_POLICY);
     expect(got.lastEvaluatedAt).toBeUndefined();
 
-    const deleted = await ecr.send(new DeleteLifecyclePolicyCommand({ repositoryName: 'lifecycle/crud' }));
+    const deleted = await env.ecr.send(new DeleteLifecyclePolicyCommand({ repositoryName: 'lifecycle/crud' }));
     expect(deleted.lifecyclePolicyText).toBe(SEED_POLICY);
-    expect((await awsErrorOf(ecr.send(new GetLifecyclePolicyCommand({ repositoryName: 'lifecycle/crud' })))).name).toBe('LifecyclePolicyNotFoundException');
-    expect((await awsErrorOf(ecr.send(new DeleteLifecyclePolicyCommand({ repositoryName: 'lifecycle/crud' })))).name).toBe('LifecyclePolicyNotFoundException');
+    expect((await awsErrorOf(env.ecr.send(new GetLifecyclePolicyCommand({ repositoryName: 'lifecycle/crud' })))).name).toBe('LifecyclePolicyNotFoundException');
+    expect((await awsErrorOf(env.ecr.send(new DeleteLifecyclePolicyCommand({ repositoryName: 'lifecycle/crud' })))).name).toBe('LifecyclePolicyNotFoundException');
   });
 
   it('refuses an invalid policy with a message that says what is wrong, and keeps the stored one', async () => {
-    await ecr.send(new CreateRepositoryCommand({ repositoryName: 'lifecycle/invalid' }));
-    await ecr.send(new PutLifecyclePolicyCommand({ repositoryName: 'lifecycle/invalid', lifecyclePolicyText: SEED_POLICY }));
+    await env.ecr.send(new CreateRepositoryCommand({ repositoryName: 'lifecycle/invalid' }));
+    await env.ecr.send(new PutLifecyclePolicyCommand({ repositoryName: 'lifecycle/invalid', lifecyclePolicyText: SEED_POLICY }));
     const anyNotLast = JSON.stringify({
       rules: [
         { rulePriority: 1, selection: { tagStatus: 'any', countType: 'imageCountMoreThan', countNumber: 5 }, action: { type: 'expire' } },
         { rulePriority: 2, selection: { tagStatus: 'untagged', countType: 'imageCountMoreThan', countNumber: 1 }, action: { type: 'expire' } },
       ],
     });
-    const error = await awsErrorOf(ecr.send(new PutLifecyclePolicyCommand({ repositoryName: 'lifecycle/invalid', lifecyclePolicyText: anyNotLast })));
+    const error = await awsErrorOf(env.ecr.send(new PutLifecyclePolicyCommand({ repositoryName: 'lifecycle/invalid', lifecyclePolicyText: anyNotLast })));
     expect(error.name).toBe('InvalidParameterException');
     expect(error.message).toMatch(/any/);
     expect(error.message).toMatch(/rulePriority/);
     const unitWithCount = SEED_POLICY.replace('"countType":"imageCountMoreThan","countNumber":10', '"countType":"imageCountMoreThan","countUnit":"days","countNumber":10');
     expect(unitWithCount).not.toBe(SEED_POLICY);
-    const unitError = await awsErrorOf(ecr.send(new PutLifecyclePolicyCommand({ repositoryName: 'lifecycle/invalid', lifecyclePolicyText: unitWithCount })));
+    const unitError = await awsErrorOf(env.ecr.send(new PutLifecyclePolicyCommand({ repositoryName: 'lifecycle/invalid', lifecyclePolicyText: unitWithCount })));
     expect(unitError.name).toBe('InvalidParameterException');
     expect(unitError.message).toMatch(/countUnit/);
-    expect((await ecr.send(new GetLifecyclePolicyCommand({ repositoryName: 'lifecycle/invalid' }))).lifecyclePolicyText).toBe(SEED_POLICY);
+    expect((await env.ecr.send(new GetLifecyclePolicyCommand({ repositoryName: 'lifecycle/invalid' }))).lifecyclePolicyText).toBe(SEED_POLICY);
 
-    const missing = await awsErrorOf(ecr.send(new PutLifecyclePolicyCommand({ repositoryName: 'lifecycle/absent', lifecyclePolicyText: SEED_POLICY })));
+    const missing = await awsErrorOf(env.ecr.send(new PutLifecyclePolicyCommand({ repositoryName: 'lifecycle/absent', lifecyclePolicyText: SEED_POLICY })));
     expect(missing.name).toBe('RepositoryNotFoundException');
   });
 
@@ -173,11 +154,11 @@ describe.each(testDialects())('ECR lifecycle policies on %s', (dialect) => {
     const repositoryName = 'lifecycle/preview';
     const { expected } = await seedRepository(repositoryName);
     const before = await imageDigests(repositoryName);
-    expect((await awsErrorOf(ecr.send(new GetLifecyclePolicyPreviewCommand({ repositoryName })))).name).toBe('LifecyclePolicyPreviewNotFoundException');
+    expect((await awsErrorOf(env.ecr.send(new GetLifecyclePolicyPreviewCommand({ repositoryName })))).name).toBe('LifecyclePolicyPreviewNotFoundException');
     // Neither a saved policy nor a text: nothing to preview.
-    expect((await awsErrorOf(ecr.send(new StartLifecyclePolicyPreviewCommand({ repositoryName })))).name).toBe('LifecyclePolicyNotFoundException');
+    expect((await awsErrorOf(env.ecr.send(new StartLifecyclePolicyPreviewCommand({ repositoryName })))).name).toBe('LifecyclePolicyNotFoundException');
 
-    const started = await ecr.send(new StartLifecyclePolicyPreviewCommand({ repositoryName, lifecyclePolicyText: SEED_POLICY }));
+    const started = await env.ecr.send(new StartLifecyclePolicyPreviewCommand({ repositoryName, lifecyclePolicyText: SEED_POLICY }));
     expect(started).toMatchObject({ repositoryName, lifecyclePolicyText: SEED_POLICY, status: 'IN_PROGRESS' });
     const complete = await completedPreview({ repositoryName });
     expect(complete.status).toBe('COMPLETE');
@@ -199,75 +180,70 @@ describe.each(testDialects())('ECR lifecycle policies on %s', (dialect) => {
     expect(byId.previewResults?.map((result) => result.appliedRulePriority)).toEqual([3]);
 
     // The policy was previewed, not saved, and nothing was deleted.
-    expect((await awsErrorOf(ecr.send(new GetLifecyclePolicyCommand({ repositoryName })))).name).toBe('LifecyclePolicyNotFoundException');
+    expect((await awsErrorOf(env.ecr.send(new GetLifecyclePolicyCommand({ repositoryName })))).name).toBe('LifecyclePolicyNotFoundException');
     expect(await imageDigests(repositoryName)).toEqual(before);
   });
 
   it('refuses a second preview while one is in progress', async () => {
     const repositoryName = 'lifecycle/busy';
-    await ecr.send(new CreateRepositoryCommand({ repositoryName }));
-    await ecr.send(new PutLifecyclePolicyCommand({ repositoryName, lifecyclePolicyText: SEED_POLICY }));
-    const lifecycle = server.registry.lifecycle;
+    await env.ecr.send(new CreateRepositoryCommand({ repositoryName }));
+    await env.ecr.send(new PutLifecyclePolicyCommand({ repositoryName, lifecyclePolicyText: SEED_POLICY }));
+    const lifecycle = env.server.registry.lifecycle;
     // The preview is computed after the start is answered; the second start comes before that.
     await lifecycle.startPreview(repositoryName);
     const second = lifecycle.startPreview(repositoryName);
     await expect(second).rejects.toMatchObject({ kind: 'LIFECYCLE_PREVIEW_IN_PROGRESS' });
     expect((await completedPreview({ repositoryName })).status).toBe('COMPLETE');
     // Once complete, a new preview may start.
-    expect((await ecr.send(new StartLifecyclePolicyPreviewCommand({ repositoryName }))).status).toBe('IN_PROGRESS');
+    expect((await env.ecr.send(new StartLifecyclePolicyPreviewCommand({ repositoryName }))).status).toBe('IN_PROGRESS');
     expect((await completedPreview({ repositoryName })).status).toBe('COMPLETE');
   });
 
   it('executes exactly what the preview showed, records each expiry and the evaluation time', async () => {
     const repositoryName = 'lifecycle/run';
     const { expected, kept } = await seedRepository(repositoryName);
-    await ecr.send(new PutLifecyclePolicyCommand({ repositoryName, lifecyclePolicyText: SEED_POLICY }));
-    await ecr.send(new StartLifecyclePolicyPreviewCommand({ repositoryName }));
+    await env.ecr.send(new PutLifecyclePolicyCommand({ repositoryName, lifecyclePolicyText: SEED_POLICY }));
+    await env.ecr.send(new StartLifecyclePolicyPreviewCommand({ repositoryName }));
     const previewed = await allPreviewResults(repositoryName);
 
-    const summary = await runLifecycle(server.registry, 'command');
+    const summary = await runLifecycle(env.server.registry, 'command');
     expect(summary).toBeDefined();
     const remaining = await imageDigests(repositoryName);
     expect([...remaining].sort()).toEqual([...kept].sort());
     for (const result of previewed) expect(remaining.has(result.imageDigest!)).toBe(false);
 
-    const expiries = await listExpiries(server.registry.context.database.db, { repositoryName, runId: summary!.runId, limit: 1000 });
+    const expiries = await listExpiries(env.server.registry.context.database.db, { repositoryName, runId: summary!.runId, limit: 1000 });
     expect(new Map(expiries.map((expiry) => [expiry.digest, expiry.rulePriority]))).toEqual(expected);
     expect(new Map(previewed.map((result) => [result.imageDigest!, result.appliedRulePriority!]))).toEqual(expected);
     expect(expiries.find((expiry) => expiry.rulePriority === 3)?.tags).toEqual(['staging-old']);
 
-    const policy = await ecr.send(new GetLifecyclePolicyCommand({ repositoryName }));
+    const policy = await env.ecr.send(new GetLifecyclePolicyCommand({ repositoryName }));
     expect(policy.lastEvaluatedAt).toBeInstanceOf(Date);
     // A second run finds nothing more to expire.
-    const again = await runLifecycle(server.registry, 'command');
-    const expiredAgain = await listExpiries(server.registry.context.database.db, { repositoryName, runId: again!.runId, limit: 1000 });
+    const again = await runLifecycle(env.server.registry, 'command');
+    const expiredAgain = await listExpiries(env.server.registry.context.database.db, { repositoryName, runId: again!.runId, limit: 1000 });
     expect(expiredAgain).toEqual([]);
   });
 });
 
 describe('scheduled lifecycle runs', () => {
+  const env = useEcrServer({ config: { lifecycleIntervalSeconds: 1 } });
+
   it('expires images on the schedule without being asked', async () => {
-    const server = await startTestServer({ config: { lifecycleIntervalSeconds: 1 } });
-    const ecr = ecrClient(server.url);
-    try {
-      const oci = new OciClient(server.url);
-      await ecr.send(new CreateRepositoryCommand({ repositoryName: 'scheduled/app' }));
-      for (let i = 0; i < 3; i++) await oci.pushImage('scheduled/app', `build-${i}`, { layers: [`scheduled layer ${i}`] });
-      const policy = JSON.stringify({
-        rules: [{ rulePriority: 1, selection: { tagStatus: 'any', countType: 'imageCountMoreThan', countNumber: 1 }, action: { type: 'expire' } }],
-      });
-      await ecr.send(new PutLifecyclePolicyCommand({ repositoryName: 'scheduled/app', lifecyclePolicyText: policy }));
-      let tags: (string | undefined)[] = [];
-      for (let attempt = 0; attempt < 100; attempt++) {
-        const listed = await ecr.send(new ListImagesCommand({ repositoryName: 'scheduled/app' }));
-        tags = (listed.imageIds ?? []).map((id) => id.imageTag);
-        if (tags.length === 1) break;
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      }
-      expect(tags).toEqual(['build-2']);
-    } finally {
-      ecr.destroy();
-      await server.close();
+    const oci = new OciClient(env.server.url);
+    await env.ecr.send(new CreateRepositoryCommand({ repositoryName: 'scheduled/app' }));
+    for (let i = 0; i < 3; i++) await oci.pushImage('scheduled/app', `build-${i}`, { layers: [`scheduled layer ${i}`] });
+    const policy = JSON.stringify({
+      rules: [{ rulePriority: 1, selection: { tagStatus: 'any', countType: 'imageCountMoreThan', countNumber: 1 }, action: { type: 'expire' } }],
+    });
+    await env.ecr.send(new PutLifecyclePolicyCommand({ repositoryName: 'scheduled/app', lifecyclePolicyText: policy }));
+    let tags: (string | undefined)[] = [];
+    for (let attempt = 0; attempt < 100; attempt++) {
+      const listed = await env.ecr.send(new ListImagesCommand({ repositoryName: 'scheduled/app' }));
+      tags = (listed.imageIds ?? []).map((id) => id.imageTag);
+      if (tags.length === 1) break;
+      await new Promise((resolve) => setTimeout(resolve, 100));
     }
+    expect(tags).toEqual(['build-2']);
   });
 });

@@ -9,10 +9,9 @@ import {
   SetRepositoryPolicyCommand,
   type ECRClient,
 } from '@aws-sdk/client-ecr';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { testDialects } from '../helpers/databases.js';
-import { awsErrorOf, ecrClient } from '../helpers/ecr-client.js';
-import { startTestServer, type TestServer } from '../helpers/server.js';
+import { awsErrorOf, ecrClient, useEcrServer } from '../helpers/ecr-client.js';
 
 const ACCOUNT = '000000000000';
 
@@ -23,91 +22,81 @@ function allow(principal: string, actions: string[], resource?: string): string 
 }
 
 describe.each(testDialects())('ECR repository and registry policies on %s', (dialect) => {
-  let server: TestServer;
-  let ecr: ECRClient;
-
-  beforeAll(async () => {
-    server = await startTestServer({ dialect });
-    ecr = ecrClient(server.url);
-  });
-  afterAll(async () => {
-    ecr.destroy();
-    await server.close();
-  });
+  const env = useEcrServer({ dialect });
 
   /** A user of the account with an access key and no identity policy at all. */
   async function userWithoutPolicies(userName: string): Promise<ECRClient> {
-    await server.identities.createUser(ACCOUNT, userName);
-    return ecrClient(server.url, await server.identities.createAccessKey(ACCOUNT, userName));
+    await env.server.identities.createUser(ACCOUNT, userName);
+    return ecrClient(env.server.url, await env.server.identities.createAccessKey(ACCOUNT, userName));
   }
 
   it('sets, gets and deletes a repository policy, which then decides access', async () => {
-    await ecr.send(new CreateRepositoryCommand({ repositoryName: 'policy/app' }));
+    await env.ecr.send(new CreateRepositoryCommand({ repositoryName: 'policy/app' }));
     const reader = await userWithoutPolicies('reader');
     try {
       expect((await awsErrorOf(reader.send(new DescribeImagesCommand({ repositoryName: 'policy/app' })))).name).toBe('AccessDeniedException');
 
       const policyText = allow(`arn:aws:iam::${ACCOUNT}:user/reader`, ['ecr:DescribeImages']);
-      const set = await ecr.send(new SetRepositoryPolicyCommand({ repositoryName: 'policy/app', policyText }));
+      const set = await env.ecr.send(new SetRepositoryPolicyCommand({ repositoryName: 'policy/app', policyText }));
       expect(set).toMatchObject({ registryId: ACCOUNT, repositoryName: 'policy/app', policyText });
-      expect(await ecr.send(new GetRepositoryPolicyCommand({ repositoryName: 'policy/app' }))).toMatchObject({
+      expect(await env.ecr.send(new GetRepositoryPolicyCommand({ repositoryName: 'policy/app' }))).toMatchObject({
         registryId: ACCOUNT,
         repositoryName: 'policy/app',
         policyText,
       });
       expect((await reader.send(new DescribeImagesCommand({ repositoryName: 'policy/app' }))).imageDetails).toEqual([]);
 
-      const deleted = await ecr.send(new DeleteRepositoryPolicyCommand({ repositoryName: 'policy/app' }));
+      const deleted = await env.ecr.send(new DeleteRepositoryPolicyCommand({ repositoryName: 'policy/app' }));
       expect(deleted.policyText).toBe(policyText);
       expect((await awsErrorOf(reader.send(new DescribeImagesCommand({ repositoryName: 'policy/app' })))).name).toBe('AccessDeniedException');
-      const none = await awsErrorOf(ecr.send(new GetRepositoryPolicyCommand({ repositoryName: 'policy/app' })));
+      const none = await awsErrorOf(env.ecr.send(new GetRepositoryPolicyCommand({ repositoryName: 'policy/app' })));
       expect(none.name).toBe('RepositoryPolicyNotFoundException');
       expect(none.message).toBe(`Repository policy does not exist for the repository with name 'policy/app' in the registry with id '${ACCOUNT}'`);
-      expect((await awsErrorOf(ecr.send(new DeleteRepositoryPolicyCommand({ repositoryName: 'policy/app' })))).name).toBe('RepositoryPolicyNotFoundException');
+      expect((await awsErrorOf(env.ecr.send(new DeleteRepositoryPolicyCommand({ repositoryName: 'policy/app' })))).name).toBe('RepositoryPolicyNotFoundException');
     } finally {
       reader.destroy();
     }
   });
 
   it('refuses a policy the policy language does not accept, and keeps the previous one', async () => {
-    await ecr.send(new CreateRepositoryCommand({ repositoryName: 'policy/invalid' }));
+    await env.ecr.send(new CreateRepositoryCommand({ repositoryName: 'policy/invalid' }));
     const valid = allow('*', ['ecr:BatchGetImage']);
-    await ecr.send(new SetRepositoryPolicyCommand({ repositoryName: 'policy/invalid', policyText: valid, force: true }));
+    await env.ecr.send(new SetRepositoryPolicyCommand({ repositoryName: 'policy/invalid', policyText: valid, force: true }));
 
-    const notJson = await awsErrorOf(ecr.send(new SetRepositoryPolicyCommand({ repositoryName: 'policy/invalid', policyText: '{"Statement": [' })));
+    const notJson = await awsErrorOf(env.ecr.send(new SetRepositoryPolicyCommand({ repositoryName: 'policy/invalid', policyText: '{"Statement": [' })));
     expect(notJson.name).toBe('InvalidParameterException');
     expect(notJson.message).toMatch(/^Invalid parameter at 'PolicyText' failed to satisfy constraint: 'policy text is not valid JSON/);
     const noPrincipal = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'ecr:*', Resource: '*' }] });
-    const identityStyle = await awsErrorOf(ecr.send(new SetRepositoryPolicyCommand({ repositoryName: 'policy/invalid', policyText: noPrincipal })));
+    const identityStyle = await awsErrorOf(env.ecr.send(new SetRepositoryPolicyCommand({ repositoryName: 'policy/invalid', policyText: noPrincipal })));
     expect(identityStyle.name).toBe('InvalidParameterException');
     expect(identityStyle.message).toContain('Principal');
 
-    expect((await ecr.send(new GetRepositoryPolicyCommand({ repositoryName: 'policy/invalid' }))).policyText).toBe(valid);
-    const missing = await awsErrorOf(ecr.send(new SetRepositoryPolicyCommand({ repositoryName: 'policy/none', policyText: valid })));
+    expect((await env.ecr.send(new GetRepositoryPolicyCommand({ repositoryName: 'policy/invalid' }))).policyText).toBe(valid);
+    const missing = await awsErrorOf(env.ecr.send(new SetRepositoryPolicyCommand({ repositoryName: 'policy/none', policyText: valid })));
     expect(missing.name).toBe('RepositoryNotFoundException');
   });
 
   it('puts, gets and deletes the registry policy, which then decides access', async () => {
-    const none = await awsErrorOf(ecr.send(new GetRegistryPolicyCommand({})));
+    const none = await awsErrorOf(env.ecr.send(new GetRegistryPolicyCommand({})));
     expect(none.name).toBe('RegistryPolicyNotFoundException');
     expect(none.message).toBe(`Registry policy does not exist in the registry with id '${ACCOUNT}'`);
 
-    await ecr.send(new CreateRepositoryCommand({ repositoryName: 'registry/app' }));
+    await env.ecr.send(new CreateRepositoryCommand({ repositoryName: 'registry/app' }));
     const viewer = await userWithoutPolicies('viewer');
     try {
       expect((await awsErrorOf(viewer.send(new DescribeImagesCommand({ repositoryName: 'registry/app' })))).name).toBe('AccessDeniedException');
       const policyText = allow(`arn:aws:iam::${ACCOUNT}:user/viewer`, ['ecr:DescribeImages'], `arn:aws:ecr:us-east-1:${ACCOUNT}:repository/*`);
-      expect(await ecr.send(new PutRegistryPolicyCommand({ policyText }))).toMatchObject({ registryId: ACCOUNT, policyText });
-      expect(await ecr.send(new GetRegistryPolicyCommand({}))).toMatchObject({ registryId: ACCOUNT, policyText });
+      expect(await env.ecr.send(new PutRegistryPolicyCommand({ policyText }))).toMatchObject({ registryId: ACCOUNT, policyText });
+      expect(await env.ecr.send(new GetRegistryPolicyCommand({}))).toMatchObject({ registryId: ACCOUNT, policyText });
       expect((await viewer.send(new DescribeImagesCommand({ repositoryName: 'registry/app' }))).imageDetails).toEqual([]);
 
-      const invalid = await awsErrorOf(ecr.send(new PutRegistryPolicyCommand({ policyText: '[]' })));
+      const invalid = await awsErrorOf(env.ecr.send(new PutRegistryPolicyCommand({ policyText: '[]' })));
       expect(invalid.name).toBe('InvalidParameterException');
-      expect((await ecr.send(new GetRegistryPolicyCommand({}))).policyText).toBe(policyText);
+      expect((await env.ecr.send(new GetRegistryPolicyCommand({}))).policyText).toBe(policyText);
 
-      expect((await ecr.send(new DeleteRegistryPolicyCommand({}))).policyText).toBe(policyText);
+      expect((await env.ecr.send(new DeleteRegistryPolicyCommand({}))).policyText).toBe(policyText);
       expect((await awsErrorOf(viewer.send(new DescribeImagesCommand({ repositoryName: 'registry/app' })))).name).toBe('AccessDeniedException');
-      expect((await awsErrorOf(ecr.send(new DeleteRegistryPolicyCommand({})))).name).toBe('RegistryPolicyNotFoundException');
+      expect((await awsErrorOf(env.ecr.send(new DeleteRegistryPolicyCommand({})))).name).toBe('RegistryPolicyNotFoundException');
     } finally {
       viewer.destroy();
     }

@@ -1,33 +1,18 @@
-import {
-  BatchGetImageCommand,
-  CreateRepositoryCommand,
-  DescribeImagesCommand,
-  PutImageCommand,
-  PutImageTagMutabilityCommand,
-  type ECRClient,
-} from '@aws-sdk/client-ecr';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BatchGetImageCommand, CreateRepositoryCommand, DescribeImagesCommand, PutImageCommand, PutImageTagMutabilityCommand } from '@aws-sdk/client-ecr';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { testDialects } from '../helpers/databases.js';
-import { awsErrorOf, ecrClient } from '../helpers/ecr-client.js';
+import { awsErrorOf, useEcrServer } from '../helpers/ecr-client.js';
 import { errorCode, OciClient, sha256 } from '../helpers/oci-client.js';
-import { startTestServer, type TestServer } from '../helpers/server.js';
 
 const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
 const OCI_INDEX = 'application/vnd.oci.image.index.v1+json';
 
 describe.each(testDialects())('PutImage and tag immutability on %s', (dialect) => {
-  let server: TestServer;
-  let ecr: ECRClient;
+  const env = useEcrServer({ dialect });
   let oci: OciClient;
 
-  beforeAll(async () => {
-    server = await startTestServer({ dialect });
-    ecr = ecrClient(server.url);
-    oci = new OciClient(server.url);
-  });
-  afterAll(async () => {
-    ecr.destroy();
-    await server.close();
+  beforeAll(() => {
+    oci = new OciClient(env.server.url);
   });
 
   /** Uploads a config and one layer and returns the text of an OCI manifest over them (not pushed). */
@@ -44,9 +29,9 @@ describe.each(testDialects())('PutImage and tag immutability on %s', (dialect) =
   }
 
   it('stores a manifest under a tag, served on /v2/ byte for byte', async () => {
-    await ecr.send(new CreateRepositoryCommand({ repositoryName: 'put/app' }));
+    await env.ecr.send(new CreateRepositoryCommand({ repositoryName: 'put/app' }));
     const manifest = await manifestOver('put/app', 'put layer');
-    const put = await ecr.send(new PutImageCommand({ repositoryName: 'put/app', imageManifest: manifest, imageTag: 'v1' }));
+    const put = await env.ecr.send(new PutImageCommand({ repositoryName: 'put/app', imageManifest: manifest, imageTag: 'v1' }));
     expect(put.image).toEqual({
       registryId: '000000000000',
       repositoryName: 'put/app',
@@ -60,84 +45,84 @@ describe.each(testDialects())('PutImage and tag immutability on %s', (dialect) =
     expect(await served.text()).toBe(manifest);
 
     // Another tag for the same manifest is a change; the same tag again is not.
-    await ecr.send(new PutImageCommand({ repositoryName: 'put/app', imageManifest: manifest, imageTag: 'v1.0', imageManifestMediaType: OCI_MANIFEST }));
-    const again = await awsErrorOf(ecr.send(new PutImageCommand({ repositoryName: 'put/app', imageManifest: manifest, imageTag: 'v1' })));
+    await env.ecr.send(new PutImageCommand({ repositoryName: 'put/app', imageManifest: manifest, imageTag: 'v1.0', imageManifestMediaType: OCI_MANIFEST }));
+    const again = await awsErrorOf(env.ecr.send(new PutImageCommand({ repositoryName: 'put/app', imageManifest: manifest, imageTag: 'v1' })));
     expect(again.name).toBe('ImageAlreadyExistsException');
     expect(again.message).toBe(
       `Image with digest '${sha256(manifest)}' and tag 'v1' already exists in the repository with name 'put/app' in registry with id '000000000000'`,
     );
-    const [detail] = (await ecr.send(new DescribeImagesCommand({ repositoryName: 'put/app' }))).imageDetails!;
+    const [detail] = (await env.ecr.send(new DescribeImagesCommand({ repositoryName: 'put/app' }))).imageDetails!;
     expect(detail!.imageTags).toEqual(['v1', 'v1.0']);
   });
 
   it('stores an untagged manifest by digest, and checks a given digest', async () => {
-    await ecr.send(new CreateRepositoryCommand({ repositoryName: 'put/digest' }));
+    await env.ecr.send(new CreateRepositoryCommand({ repositoryName: 'put/digest' }));
     const manifest = await manifestOver('put/digest', 'digest layer');
     const digest = sha256(manifest);
-    const put = await ecr.send(new PutImageCommand({ repositoryName: 'put/digest', imageManifest: manifest, imageDigest: digest }));
+    const put = await env.ecr.send(new PutImageCommand({ repositoryName: 'put/digest', imageManifest: manifest, imageDigest: digest }));
     expect(put.image!.imageId).toEqual({ imageDigest: digest });
     expect((await oci.fetch(`/v2/put/digest/manifests/${digest}`)).status).toBe(200);
-    const repeated = await awsErrorOf(ecr.send(new PutImageCommand({ repositoryName: 'put/digest', imageManifest: manifest })));
+    const repeated = await awsErrorOf(env.ecr.send(new PutImageCommand({ repositoryName: 'put/digest', imageManifest: manifest })));
     expect(repeated.name).toBe('ImageAlreadyExistsException');
 
     const wrong = `sha256:${'b'.repeat(64)}`;
-    const mismatchByDigest = await awsErrorOf(ecr.send(new PutImageCommand({ repositoryName: 'put/digest', imageManifest: manifest, imageDigest: wrong })));
+    const mismatchByDigest = await awsErrorOf(env.ecr.send(new PutImageCommand({ repositoryName: 'put/digest', imageManifest: manifest, imageDigest: wrong })));
     expect(mismatchByDigest.name).toBe('ImageDigestDoesNotMatchException');
     const mismatchWithTag = await awsErrorOf(
-      ecr.send(new PutImageCommand({ repositoryName: 'put/digest', imageManifest: manifest, imageDigest: wrong, imageTag: 'v9' })),
+      env.ecr.send(new PutImageCommand({ repositoryName: 'put/digest', imageManifest: manifest, imageDigest: wrong, imageTag: 'v9' })),
     );
     expect(mismatchWithTag.name).toBe('ImageDigestDoesNotMatchException');
     expect((await oci.fetch('/v2/put/digest/manifests/v9')).status).toBe(404);
-    const tagged = await ecr.send(new PutImageCommand({ repositoryName: 'put/digest', imageManifest: manifest, imageDigest: digest, imageTag: 'v9' }));
+    const tagged = await env.ecr.send(new PutImageCommand({ repositoryName: 'put/digest', imageManifest: manifest, imageDigest: digest, imageTag: 'v9' }));
     expect(tagged.image!.imageId).toEqual({ imageDigest: digest, imageTag: 'v9' });
   });
 
   it('refuses manifests whose layers or child images are missing, and malformed ones', async () => {
-    await ecr.send(new CreateRepositoryCommand({ repositoryName: 'put/refused' }));
+    await env.ecr.send(new CreateRepositoryCommand({ repositoryName: 'put/refused' }));
     const missingLayer = JSON.stringify({
       schemaVersion: 2,
       mediaType: OCI_MANIFEST,
       config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: `sha256:${'c'.repeat(64)}`, size: 10 },
       layers: [],
     });
-    const layers = await awsErrorOf(ecr.send(new PutImageCommand({ repositoryName: 'put/refused', imageManifest: missingLayer, imageTag: 'v1' })));
+    const layers = await awsErrorOf(env.ecr.send(new PutImageCommand({ repositoryName: 'put/refused', imageManifest: missingLayer, imageTag: 'v1' })));
     expect(layers.name).toBe('LayersNotFoundException');
     const index = JSON.stringify({
       schemaVersion: 2,
       mediaType: OCI_INDEX,
       manifests: [{ mediaType: OCI_MANIFEST, digest: `sha256:${'d'.repeat(64)}`, size: 100 }],
     });
-    const children = await awsErrorOf(ecr.send(new PutImageCommand({ repositoryName: 'put/refused', imageManifest: index, imageTag: 'multi' })));
+    const children = await awsErrorOf(env.ecr.send(new PutImageCommand({ repositoryName: 'put/refused', imageManifest: index, imageTag: 'multi' })));
     expect(children.name).toBe('ReferencedImagesNotFoundException');
-    const malformed = await awsErrorOf(ecr.send(new PutImageCommand({ repositoryName: 'put/refused', imageManifest: '{"schemaVersion": 2', imageTag: 'v1' })));
+    const malformed = await awsErrorOf(env.ecr.send(new PutImageCommand({ repositoryName: 'put/refused', imageManifest: '{"schemaVersion": 2', imageTag: 'v1' })));
     expect(malformed.name).toBe('InvalidParameterException');
     const manifest = await manifestOver('put/refused', 'typed layer');
     const wrongType = await awsErrorOf(
-      ecr.send(new PutImageCommand({ repositoryName: 'put/refused', imageManifest: manifest, imageManifestMediaType: OCI_INDEX, imageTag: 'v1' })),
+      env.ecr.send(new PutImageCommand({ repositoryName: 'put/refused', imageManifest: manifest, imageManifestMediaType: OCI_INDEX, imageTag: 'v1' })),
     );
     expect(wrongType.name).toBe('InvalidParameterException');
-    const described = await ecr.send(new DescribeImagesCommand({ repositoryName: 'put/refused' }));
+    const described = await env.ecr.send(new DescribeImagesCommand({ repositoryName: 'put/refused' }));
     expect(described.imageDetails).toEqual([]);
   });
 
   it('never creates a repository, even on a server whose /v2/ pushes do', async () => {
     const manifest = await manifestOver('pushed/first', 'layer of a repository created by a push');
-    const missing = await awsErrorOf(ecr.send(new PutImageCommand({ repositoryName: 'absent/app', imageManifest: manifest, imageTag: 'v1' })));
+    const missing = await awsErrorOf(env.ecr.send(new PutImageCommand({ repositoryName: 'absent/app', imageManifest: manifest, imageTag: 'v1' })));
     expect(missing.name).toBe('RepositoryNotFoundException');
     expect(missing.message).toBe("The repository with name 'absent/app' does not exist in the registry with id '000000000000'");
     expect((await oci.fetch('/v2/absent/app/tags/list')).status).toBe(404);
   });
 
   it('never moves an immutable tag, through PutImage or /v2/, but accepts the same manifest again on /v2/', async () => {
-    await ecr.send(new CreateRepositoryCommand({ repositoryName: 'immutable/app', imageTagMutability: 'IMMUTABLE' }));
+    await env.ecr.send(new CreateRepositoryCommand({ repositoryName: 'immutable/app', imageTagMutability: 'IMMUTABLE' }));
     const first = await manifestOver('immutable/app', 'first');
     const second = await manifestOver('immutable/app', 'second');
-    await ecr.send(new PutImageCommand({ repositoryName: 'immutable/app', imageManifest: first, imageTag: 'v1' }));
+    await env.ecr.send(new PutImageCommand({ repositoryName: 'immutable/app', imageManifest: first, imageTag: 'v1' }));
 
-    const moved = await awsErrorOf(ecr.send(new PutImageCommand({ repositoryName: 'immutable/app', imageManifest: second, imageTag: 'v1' })));
+    const moved = await awsErrorOf(env.ecr.send(new PutImageCommand({ repositoryName: 'immutable/app', imageManifest: second, imageTag: 'v1' })));
     expect(moved.name).toBe('ImageTagAlreadyExistsException');
     expect(moved.message).toBe("The image tag 'v1' already exists in the 'immutable/app' repository and cannot be overwritten because the tag is immutable.");
-    const same = await awsErrorOf(ecr.send(new PutImageCommand({ repositoryName: 'immutable/app', imageManifest: first, imageTag: 'v1' })));
+    const same = await awsErrorOf(env.ecr.send(new PutImageCommand({ repositoryName: 'immutable/app', imageManifest: first, imageTag: 'v1' })));
     expect(same.name).toBe('ImageAlreadyExistsException');
 
     const overwrite = await oci.pushManifest('immutable/app', 'v1', second, OCI_MANIFEST);
@@ -146,12 +131,12 @@ describe.each(testDialects())('PutImage and tag immutability on %s', (dialect) =
     expect((await oci.pushManifest('immutable/app', 'v1', first, OCI_MANIFEST)).status).toBe(201);
     expect((await oci.pushManifest('immutable/app', 'v2', second, OCI_MANIFEST)).status).toBe(201);
 
-    const [image] = (await ecr.send(new BatchGetImageCommand({ repositoryName: 'immutable/app', imageIds: [{ imageTag: 'v1' }] }))).images!;
+    const [image] = (await env.ecr.send(new BatchGetImageCommand({ repositoryName: 'immutable/app', imageIds: [{ imageTag: 'v1' }] }))).images!;
     expect(image!.imageManifest).toBe(first);
   });
 
   it('lets exactly one of two concurrent pushes create an immutable tag', async () => {
-    await ecr.send(new CreateRepositoryCommand({ repositoryName: 'immutable/race', imageTagMutability: 'IMMUTABLE' }));
+    await env.ecr.send(new CreateRepositoryCommand({ repositoryName: 'immutable/race', imageTagMutability: 'IMMUTABLE' }));
     const first = await manifestOver('immutable/race', 'racer one');
     const second = await manifestOver('immutable/race', 'racer two');
     for (let round = 0; round < 5; round++) {
@@ -168,7 +153,7 @@ describe.each(testDialects())('PutImage and tag immutability on %s', (dialect) =
   });
 
   it('applies exclusion filters: matching tags follow the opposite rule', async () => {
-    await ecr.send(
+    await env.ecr.send(
       new CreateRepositoryCommand({
         repositoryName: 'immutable/filters',
         imageTagMutability: 'IMMUTABLE_WITH_EXCLUSION',
@@ -183,7 +168,7 @@ describe.each(testDialects())('PutImage and tag immutability on %s', (dialect) =
     expect((await oci.pushManifest('immutable/filters', 'release', second, OCI_MANIFEST)).status).toBe(400);
 
     // Turning immutability off later frees the tags again.
-    await ecr.send(new PutImageTagMutabilityCommand({ repositoryName: 'immutable/filters', imageTagMutability: 'MUTABLE' }));
+    await env.ecr.send(new PutImageTagMutabilityCommand({ repositoryName: 'immutable/filters', imageTagMutability: 'MUTABLE' }));
     expect((await oci.pushManifest('immutable/filters', 'release', second, OCI_MANIFEST)).status).toBe(201);
   });
 });
