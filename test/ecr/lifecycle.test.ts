@@ -1,7 +1,7 @@
 import { CreateRepositoryCommand, DeleteLifecyclePolicyCommand, GetLifecyclePolicyCommand, GetLifecyclePolicyPreviewCommand, ListImagesCommand, PutLifecyclePolicyCommand, StartLifecyclePolicyPreviewCommand, type GetLifecyclePolicyPreviewCommandInput, type LifecyclePolicyPreviewResult } from '@aws-sdk/client-ecr';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runLifecycle } from '../../src/jobs/lifecycle-run.js';
-import { listExpiries } from '../../src/storage/meta/lifecycle.js';
+import { listExpiries, startPreview } from '../../src/storage/meta/lifecycle.js';
 import { testDialects } from '../helpers/databases.js';
 import { awsErrorOf, useEcrServer } from '../helpers/ecr-client.js';
 import { OciClient, sha256 } from '../helpers/oci-client.js';
@@ -184,17 +184,21 @@ describe.each(testDialects())('ECR lifecycle policies on %s', (dialect) => {
     expect(await imageDigests(repositoryName)).toEqual(before);
   });
 
-  it('refuses a second preview while one is in progress', async () => {
+  it('refuses a second preview while one is in progress, and reports one cut short as FAILED', async () => {
     const repositoryName = 'lifecycle/busy';
     await env.ecr.send(new CreateRepositoryCommand({ repositoryName }));
     await env.ecr.send(new PutLifecyclePolicyCommand({ repositoryName, lifecyclePolicyText: SEED_POLICY }));
-    const lifecycle = env.server.registry.lifecycle;
-    // The preview is computed after the start is answered; the second start comes before that.
-    await lifecycle.startPreview(repositoryName);
-    const second = lifecycle.startPreview(repositoryName);
-    await expect(second).rejects.toMatchObject({ kind: 'LIFECYCLE_PREVIEW_IN_PROGRESS' });
-    expect((await completedPreview({ repositoryName })).status).toBe('COMPLETE');
-    // Once complete, a new preview may start.
+    const db = env.server.registry.context.database.db;
+    const repository = await db.selectFrom('repositories').select('id').where('name', '=', repositoryName).executeTakeFirstOrThrow();
+    // A preview under way (in this process or another node sharing the database).
+    await startPreview(db, Number(repository.id), SEED_POLICY, Date.now());
+    expect((await env.ecr.send(new GetLifecyclePolicyPreviewCommand({ repositoryName }))).status).toBe('IN_PROGRESS');
+    const refused = await awsErrorOf(env.ecr.send(new StartLifecyclePolicyPreviewCommand({ repositoryName })));
+    expect(refused.name).toBe('LifecyclePolicyPreviewInProgressException');
+
+    // Its process stopped before finishing: after ten minutes it is FAILED, and a new one may start.
+    await db.updateTable('lifecycle_previews').set({ started_at: Date.now() - 11 * 60_000 }).where('repository_id', '=', repository.id).execute();
+    expect((await env.ecr.send(new GetLifecyclePolicyPreviewCommand({ repositoryName }))).status).toBe('FAILED');
     expect((await env.ecr.send(new StartLifecyclePolicyPreviewCommand({ repositoryName }))).status).toBe('IN_PROGRESS');
     expect((await completedPreview({ repositoryName })).status).toBe('COMPLETE');
   });

@@ -85,7 +85,8 @@ export async function startContainerd(): Promise<Containerd> {
       await stop();
       throw new Error(`containerd exited before serving:\n${log.slice(-4000)}`);
     }
-    const probe = await tryRun('ctr', ['--address', socket, 'version'], { timeoutMs: 5_000 });
+    // A busy machine can make one probe outlast its timeout: that is "not yet", like a refusal.
+    const probe = await tryRun('ctr', ['--address', socket, 'version'], { timeoutMs: 5_000 }).catch((error: Error) => ({ code: null, stderr: error.message }));
     if (probe.code === 0) break;
     if (attempt >= 100) {
       const log = readLog();

@@ -67,7 +67,13 @@ describe('requests signed by the SDK, whatever their contents', () => {
     await fc.assert(
       fc.asyncProperty(
         fc.array(segment, { maxLength: 5 }),
-        fc.dictionary(text, fc.oneof(text, fc.array(text, { minLength: 1, maxLength: 3 })), { maxKeys: 5 }),
+        // `__proto__` as a parameter name is left out: the SDK's signer copies the query into a
+        // plain object, where that name sets the prototype, so the SDK itself signs without it.
+        fc.dictionary(
+          text.filter((name) => name !== '__proto__'),
+          fc.oneof(text, fc.array(text, { minLength: 1, maxLength: 3 })),
+          { maxKeys: 5 },
+        ),
         fc.dictionary(fc.constantFrom('x-amz-meta-a', 'x-amz-meta-b', 'accept', 'content-type'), headerValue, { maxKeys: 3 }),
         fc.uint8Array({ maxLength: 64 }),
         async (segments, query, headers, body) => {
