@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { commandVersion, freePort, makeTempDir, removeTempDir, sleep, trackChild, which } from './system.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const STOWAGE_MAIN = path.join(ROOT, 'dist', 'main.js');
+export const STOWAGE_MAIN = path.join(ROOT, 'dist', 'main.js');
 const DISTRIBUTION_COMMAND = 'docker-registry';
 
 export type RegistryKind = 'stowage' | 'distribution';
@@ -39,6 +39,8 @@ export function distributionVersion(): string | undefined {
 export interface StartOptions {
   /** Extra node flags for Stowage, e.g. `--cpu-prof` to profile it. */
   nodeArgs?: string[];
+  /** Serve this (prepared) data directory instead of a fresh one; it is removed on stop all the same. */
+  dataDir?: string;
 }
 
 export function startRegistry(kind: RegistryKind, options: StartOptions = {}): Promise<RunningRegistry> {
@@ -57,7 +59,7 @@ const STOWAGE_ENVIRONMENT = {
 
 /** The built `stowage serve` (dist/), its own data directory, log level warn. */
 export async function startStowage(options: StartOptions = {}): Promise<RunningRegistry> {
-  const dataDir = makeTempDir('stowage');
+  const dataDir = options.dataDir ?? makeTempDir('stowage');
   const port = await freePort();
   const inherited = Object.entries(process.env).filter(([key]) => !key.startsWith('STOWAGE_'));
   const env = { ...Object.fromEntries(inherited), ...STOWAGE_ENVIRONMENT };

@@ -36,6 +36,13 @@ export const configSchema = z
     pullRecordIntervalSeconds: z.coerce.number().positive().default(5),
     /** How often lifecycle policies are applied (ECR: daily); 0 turns the schedule off. */
     lifecycleIntervalSeconds: z.coerce.number().min(0).default(24 * 3600),
+    /** How often garbage is collected; 0 turns the schedule off. */
+    gcIntervalSeconds: z.coerce.number().min(0).default(24 * 3600),
+    /**
+     * How long a blob stays after nothing references it (a client that was just told a blob
+     * exists relies on it until its manifest is pushed). Keep it well above 10 minutes.
+     */
+    gcGracePeriodSeconds: z.coerce.number().min(0).default(24 * 3600),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     /**
      * `required`: `/v2/` takes the login token of GetAuthorizationToken and authorizes every
@@ -81,6 +88,8 @@ export const ENVIRONMENT_VARIABLES: Record<keyof Config, string> = {
   maintenanceIntervalSeconds: 'STOWAGE_MAINTENANCE_INTERVAL_SECONDS',
   pullRecordIntervalSeconds: 'STOWAGE_PULL_RECORD_INTERVAL_SECONDS',
   lifecycleIntervalSeconds: 'STOWAGE_LIFECYCLE_INTERVAL_SECONDS',
+  gcIntervalSeconds: 'STOWAGE_GC_INTERVAL_SECONDS',
+  gcGracePeriodSeconds: 'STOWAGE_GC_GRACE_PERIOD_SECONDS',
   logLevel: 'STOWAGE_LOG_LEVEL',
   dataPlaneAuth: 'STOWAGE_DATA_PLANE_AUTH',
   createOnPush: 'STOWAGE_CREATE_ON_PUSH',

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command, CommanderError, Option } from 'commander';
 import { registerAdminCommands } from './cli/admin.js';
+import { registerGcCommand } from './cli/gc.js';
 import { MaintenanceError, registerMaintenanceCommands } from './cli/maintenance.js';
 import { addStorageOptions, loadConfigWith } from './cli/storage-options.js';
 import { ConfigError } from './config.js';
@@ -44,6 +45,7 @@ addStorageOptions(program.command('serve', { isDefault: true }).description('run
 
 registerAdminCommands(program);
 registerMaintenanceCommands(program);
+registerGcCommand(program);
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   if (error instanceof CommanderError) {

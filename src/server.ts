@@ -6,8 +6,10 @@ import { buildApp } from './http/app.js';
 import { bootstrapIdentities, type BootstrapOutcome } from './identity/bootstrap.js';
 import type { Identities } from './identity/identities.js';
 import { openIdentities } from './identity/open.js';
+import { runGarbageCollection } from './gc/run.js';
 import { runLifecycle } from './jobs/lifecycle-run.js';
 import { scheduleJob } from './jobs/schedule.js';
+import { settleLinkTouches } from './registry/link-touches.js';
 import { openRegistry } from './registry/open.js';
 import type { Registry } from './registry/registry.js';
 import { FsBlobStore } from './storage/blobs/fs-blob-store.js';
@@ -69,6 +71,17 @@ export async function startServer(config: Config, logger: Logger = createLogger(
       logger,
       what: 'the lifecycle run',
     }),
+    scheduleJob({
+      intervalMs: config.gcIntervalSeconds * 1000,
+      lastRun: () => lastCompletedJobStart(database.db, 'gc'),
+      run: async () => {
+        const summary = await runGarbageCollection(registry, 'schedule', { gracePeriodMs: config.gcGracePeriodSeconds * 1000, dryRun: false });
+        if (summary) logger.info(summary, 'garbage collected');
+      },
+      now: () => Date.now(),
+      logger,
+      what: 'the garbage collection',
+    }),
   ];
 
   return {
@@ -81,6 +94,7 @@ export async function startServer(config: Config, logger: Logger = createLogger(
       for (const job of jobs) job.stop();
       await closeGracefully(app);
       await registry.pulls.flush().catch((error) => logger.warn({ err: error }, 'could not record pull times'));
+      await settleLinkTouches(database);
       await database.close();
     },
   };

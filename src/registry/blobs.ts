@@ -1,10 +1,11 @@
 import type { Readable } from 'node:stream';
 import type { BlobReader, ByteRange } from '../storage/blobs/blob-store.js';
 import { getAccountSetting } from '../storage/meta/account-settings.js';
-import { findLinkedBlob, linkBlob, unlinkBlob } from '../storage/meta/blobs.js';
+import { findLinkedBlob, linkFromRepository, unlinkBlob } from '../storage/meta/blobs.js';
 import type { RegistryContext } from './context.js';
 import { parseDigest, type Digest } from './digest.js';
 import { RegistryError } from './errors.js';
+import { refreshLinksInBackground } from './link-touches.js';
 import { assertRepositoryName } from './names.js';
 import type { Repositories } from './repositories.js';
 
@@ -32,6 +33,9 @@ export class Blobs {
     const repository = await this.repositories.get(name);
     const blob = await findLinkedBlob(this.context.database.db, repository.id, digest);
     if (!blob) throw new RegistryError('BLOB_UNKNOWN', `blob ${digest} unknown to repository ${name}`, { digest });
+    // The client now relies on the blob being here (it may skip uploading it): garbage
+    // collection must spare the link for a grace period from now.
+    refreshLinksInBackground(this.context, repository.id, [blob]);
     return { digest, size: blob.size };
   }
 
@@ -83,10 +87,14 @@ export class Blobs {
     } catch {
       return undefined;
     }
-    const blob = await findLinkedBlob(db, source.id, digest);
-    if (!blob) return undefined;
+    if (!(await findLinkedBlob(db, source.id, digest))) return undefined;
     const target = await this.repositories.forPush(name);
-    await linkBlob(db, target.id, digest, blob.size, this.context.now());
-    return { digest, size: blob.size };
+    // Checked again where the link is made, under a lock on PostgreSQL: a garbage collection
+    // may have removed the source's link, and the blob with it, since the look-up above.
+    const database = this.context.database;
+    const blob = await database.transaction((trx) =>
+      linkFromRepository(trx, source.id, target.id, digest, this.context.now(), database.dialect === 'postgres'),
+    );
+    return blob && { digest, size: blob.size };
   }
 }

@@ -4,6 +4,7 @@ import type { RegistryContext } from './context.js';
 import { parseDigest, type Digest } from './digest.js';
 import { isRegistryError, RegistryError } from './errors.js';
 import type { LayerDownloadGrant, LayerDownloads } from './layer-downloads.js';
+import { refreshLinksInBackground } from './link-touches.js';
 import type { Repositories } from './repositories.js';
 import type { Uploads } from './uploads.js';
 
@@ -45,6 +46,8 @@ export class Layers {
       if (digest) valid.set(text, digest);
     }
     const linked = await findLinkedBlobs(this.context.database.db, repository.id, [...new Set(valid.values())]);
+    // Clients skip uploading the layers reported available: garbage collection must spare them a while.
+    refreshLinksInBackground(this.context, repository.id, linked.values());
     const layers: AvailableLayer[] = [];
     const failures: LayerFailure[] = [];
     for (const text of digests) {
@@ -113,7 +116,10 @@ export class Layers {
     if (!digest) throw new RegistryError('INVALID_PARAMETER', `Invalid layer digest '${digestText}': it must be a sha256 or sha512 digest`);
     const size = await this.uploadSize(name, uploadId);
     if (size === 0) throw new RegistryError('UPLOAD_EMPTY', `The upload with id '${uploadId}' does not contain any layer parts`);
-    if (await findLinkedBlob(this.context.database.db, repository.id, digest)) {
+    const existing = await findLinkedBlob(this.context.database.db, repository.id, digest);
+    if (existing) {
+      // The client is told the layer is there (and goes on to PutImage): spare it a while.
+      refreshLinksInBackground(this.context, repository.id, [existing]);
       await this.uploads.cancel(name, uploadId).catch(() => undefined);
       throw new RegistryError(
         'LAYER_ALREADY_EXISTS',

@@ -68,10 +68,15 @@ export class Manifests {
     const existing = await this.repositories.find(name);
     if (!existing && !this.context.limits.createOnPush) await this.repositories.details(name); // NAME_UNKNOWN before anything else
     const manifest = parseManifest(body, contentType);
-    const imageSize = await this.checkReferences(existing?.id, manifest);
+    // A repository that does not exist yet holds nothing: refused before it is created.
+    if (!existing) await this.checkReferences(this.context.database.db, undefined, manifest);
     const now = this.context.now();
     return this.context.database.transaction(async (trx) => {
       const repository = existing ?? (await this.repositories.forPush(name, trx));
+      // Checked in the transaction that stores the manifest and its references (the links
+      // locked on PostgreSQL): a garbage collection that deletes a link either commits first,
+      // and the push is refused, or finds the references and spares it (see gc/collect.ts).
+      const imageSize = await this.checkReferences(trx, repository.id, manifest);
       const inserted = await manifestRows.insertManifest(
         trx,
         {
@@ -121,11 +126,13 @@ export class Manifests {
 
   /**
    * Verifies that referenced blobs and manifests exist; resolves to the image size. A
-   * repository that does not exist yet (`repositoryId` undefined) holds nothing.
+   * repository that does not exist yet (`repositoryId` undefined) holds nothing. In a
+   * transaction on PostgreSQL the links are locked `for share` until it ends.
    */
-  private async checkReferences(repositoryId: number | undefined, manifest: ParsedManifest): Promise<number> {
-    const db = this.context.database.db;
-    const blobs = repositoryId === undefined ? new Map<string, { size: number }>() : await findLinkedBlobs(db, repositoryId, unique(manifest.requiredBlobs));
+  private async checkReferences(db: Queryable, repositoryId: number | undefined, manifest: ParsedManifest): Promise<number> {
+    const lock = db !== this.context.database.db && this.context.database.dialect === 'postgres';
+    const blobs =
+      repositoryId === undefined ? new Map<string, { size: number }>() : await findLinkedBlobs(db, repositoryId, unique(manifest.requiredBlobs), { lock });
     for (const descriptor of manifest.requiredBlobs) {
       const blob = blobs.get(descriptor.digest);
       if (!blob) {

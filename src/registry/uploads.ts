@@ -275,13 +275,30 @@ export class Uploads {
       if (actual.digest !== digest) {
         throw new RegistryError('DIGEST_INVALID', `content digest ${actual.digest} does not match ${digest}`, { digest });
       }
-      await this.context.blobs.commitUpload(id, digest);
+      const store = this.context.blobs;
+      // The upload's bytes stay until the blob's row and link are committed (see gc/collect.ts).
+      await store.commitUpload(id, digest, { keepUpload: true });
       this.hashes.delete(id);
-      await this.context.database.transaction(async (trx) => {
-        const repositoryId = 'id' in repository ? repository.id : (await this.repositories.forPush(repository.name, trx)).id;
-        await linkBlob(trx, repositoryId, digest, actual.size, this.context.now());
-        if (options.session) await uploadRows.deleteUpload(trx, id);
-      });
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await this.context.database.transaction(async (trx) => {
+            const repositoryId = 'id' in repository ? repository.id : (await this.repositories.forPush(repository.name, trx)).id;
+            await linkBlob(trx, repositoryId, digest, actual.size, this.context.now());
+            if (options.session) await uploadRows.deleteUpload(trx, id);
+          });
+          break;
+        } catch (error) {
+          // PostgreSQL: a garbage collection deleted the blob row under the new link. Again:
+          // the row is then inserted anew.
+          if (attempt >= 3 || !isForeignKeyViolation(error)) throw error;
+        }
+      }
+      // Found present before the link was committed, the blob may have been removed since by
+      // a garbage collection that found no row for it (quarantined, re-checked, purged): it
+      // is then committed again from the kept bytes. Present now, with its link committed,
+      // it is safe: a collection that quarantines it from now on finds the row and restores it.
+      if (await store.stat(digest)) await store.deleteUpload(id);
+      else await store.commitUpload(id, digest);
       if (!id.startsWith(DIRECT_UPLOAD_PREFIX)) this.shared.close(id);
       return digest;
     } catch (error) {
@@ -312,6 +329,12 @@ export class Uploads {
       await uploadRows.deleteUpload(this.context.database.db, id);
     }
   }
+}
+
+/** A foreign key violation (PostgreSQL 23503, SQLite SQLITE_CONSTRAINT_FOREIGNKEY). */
+export function isForeignKeyViolation(error: unknown): boolean {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  return code === '23503' || code === 'SQLITE_CONSTRAINT_FOREIGNKEY';
 }
 
 /**

@@ -281,5 +281,64 @@ export function blobStoreConformance(name: string, create: () => Promise<{ store
         await store.commitUpload('grown', digestOf(whole));
         expect(await read(await store.open(digestOf(whole)))).toEqual(whole);
       }));
+    it('commits an upload keeping it, and commits it again after the blob went (keepUpload)', () =>
+      withStore(async (store) => {
+        const data = Buffer.from('kept bytes');
+        const digest = digestOf(data);
+        await store.createUpload('keep', Readable.from([data]));
+        await store.commitUpload('keep', digest, { keepUpload: true });
+        expect(await read(await store.open(digest))).toEqual(data);
+        expect(await store.uploadSize('keep')).toBe(data.length);
+        await store.delete(digest);
+        await store.commitUpload('keep', digest);
+        expect(await read(await store.open(digest))).toEqual(data);
+        expect(await store.uploadSize('keep')).toBeUndefined();
+        // With the blob present already the kept upload is left as it is.
+        await store.createUpload('again', Readable.from([data]));
+        await store.commitUpload('again', digest, { keepUpload: true });
+        expect(await store.uploadSize('again')).toBe(data.length);
+      }));
+
+    it('quarantines a blob, then restores or purges it; lists what is quarantined', () =>
+      withStore(async (store) => {
+        const data = Buffer.from('quarantined bytes');
+        const digest = digestOf(data);
+        expect(await store.quarantine(digest)).toBeUndefined();
+        await store.createUpload('q', Readable.from([data]));
+        await store.commitUpload('q', digest);
+        const token = await store.quarantine(digest);
+        expect(token).toBeDefined();
+        expect(await store.stat(digest)).toBeUndefined();
+        const listed = [];
+        for await (const entry of store.listQuarantined()) listed.push(entry);
+        expect(listed).toEqual([{ token, digest, size: data.length }]);
+        await store.restore(token!, digest);
+        expect(await read(await store.open(digest))).toEqual(data);
+        await store.restore(token!, digest); // already restored: nothing to do
+
+        const second = await store.quarantine(digest);
+        await store.purge(second!);
+        await store.purge(second!);
+        expect(await store.stat(digest)).toBeUndefined();
+        const after = [];
+        for await (const entry of store.listQuarantined()) after.push(entry);
+        expect(after).toEqual([]);
+      }));
+
+    it('restoring a quarantined blob that was committed again meanwhile keeps the new one and drops the copy', () =>
+      withStore(async (store) => {
+        const data = Buffer.from('committed twice');
+        const digest = digestOf(data);
+        await store.createUpload('first', Readable.from([data]));
+        await store.commitUpload('first', digest);
+        const token = await store.quarantine(digest);
+        await store.createUpload('second', Readable.from([data]));
+        await store.commitUpload('second', digest);
+        await store.restore(token!, digest);
+        expect(await read(await store.open(digest))).toEqual(data);
+        const listed = [];
+        for await (const entry of store.listQuarantined()) listed.push(entry);
+        expect(listed).toEqual([]);
+      }));
   });
 }

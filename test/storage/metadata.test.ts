@@ -68,7 +68,8 @@ describe.each(testDialects())('metadata queries on %s', (dialect) => {
     await linkBlob(database.db, one.id, 'sha256:aa', 5, 1);
     await linkBlob(database.db, one.id, 'sha256:aa', 5, 2);
     await linkBlob(database.db, two.id, 'sha256:aa', 5, 3);
-    expect(await findLinkedBlob(database.db, one.id, 'sha256:aa')).toEqual({ digest: 'sha256:aa', size: 5 });
+    // Linked again at 2: the link's touch time follows (see gc/collect.ts).
+    expect(await findLinkedBlob(database.db, one.id, 'sha256:aa')).toEqual({ digest: 'sha256:aa', size: 5, touched_at: 2 });
     expect(await unlinkBlob(database.db, one.id, 'sha256:aa')).toBe(true);
     expect(await unlinkBlob(database.db, one.id, 'sha256:aa')).toBe(false);
     expect(await findLinkedBlob(database.db, one.id, 'sha256:aa')).toBeUndefined();

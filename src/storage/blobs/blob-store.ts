@@ -66,6 +66,24 @@ export interface BlobStore {
   list(): AsyncIterable<StoredBlob>;
 
   /**
+   * Garbage collection, step one of removing a blob: atomically moves the committed blob
+   * aside (it is absent from then on) and resolves to a token naming the quarantined copy,
+   * or to undefined when the blob is absent. The caller then checks whether the blob is
+   * wanted again and either `restore`s or `purge`s it (see gc/collect.ts).
+   */
+  quarantine(digest: Digest): Promise<string | undefined>;
+  /**
+   * Puts a quarantined blob back as the committed blob `digest`, durably, unless a blob of
+   * that digest exists already (committed again meanwhile), in which case the quarantined
+   * copy is just removed. A token already restored or purged is not an error.
+   */
+  restore(token: string, digest: Digest): Promise<void>;
+  /** Removes a quarantined blob for good; a token already restored or purged is not an error. */
+  purge(token: string): Promise<void>;
+  /** Every quarantined blob: what a collection that stopped midway left (it is recovered at the next start). */
+  listQuarantined(): AsyncIterable<{ token: string; digest: Digest; size: number }>;
+
+  /**
    * Creates an upload, replacing any upload of that id, and resolves to its size: empty, or
    * holding all of `source` (a whole blob in one request, committed next). With a source
    * it is all or nothing: if the source fails or is cut short, no upload remains.
@@ -84,8 +102,11 @@ export interface BlobStore {
   /**
    * Makes an upload's bytes the committed blob `digest`, durably, and removes the upload.
    * The caller has verified the digest. If the blob already exists the upload is dropped.
+   * With `keepUpload` the upload stays as it is (also when the blob exists already), so that
+   * the caller can commit it again should the blob vanish before its metadata is committed
+   * (a garbage collection running meanwhile); the caller removes it with `deleteUpload`.
    */
-  commitUpload(id: string, digest: Digest): Promise<void>;
+  commitUpload(id: string, digest: Digest, options?: { keepUpload?: boolean }): Promise<void>;
   /** Removes an upload and its bytes; absent uploads are not an error. */
   deleteUpload(id: string): Promise<void>;
   /** Every upload, for expiry of abandoned ones. */

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { constants, createReadStream } from 'node:fs';
 import * as fs from 'node:fs/promises';
 import path from 'node:path';
@@ -21,12 +22,15 @@ const WRITES_IN_FLIGHT = 2;
  */
 const WRITEBACK_BYTES = 8 << 20;
 const UPLOAD_ID = /^[A-Za-z0-9_-]{1,128}$/;
+/** A quarantine token: the file name in the trash directory. */
+const TRASH_NAME = /^([a-z0-9]+)-([0-9a-f]+)\.([0-9a-f]{16})$/;
 
 /**
  * Filesystem layout under the root:
  *
  *   blobs/<algorithm>/<first two hex digits>/<hex>   committed, immutable blob bytes
  *   uploads/<upload id>                              bytes of an upload in progress
+ *   trash/<algorithm>-<hex>.<random>                 blobs quarantined by garbage collection
  *
  * A blob file appears only by rename from a fully written, fsynced upload file, and the
  * directory is fsynced after the rename, so a crash never exposes a partial blob.
@@ -34,6 +38,7 @@ const UPLOAD_ID = /^[A-Za-z0-9_-]{1,128}$/;
 export class FsBlobStore implements BlobStore {
   private readonly blobsDir: string;
   private readonly uploadsDir: string;
+  private readonly trashDir: string;
   /**
    * Uploads of this process fsynced since their last write (created whole from one stream):
    * their commit need not fsync them again. Unknown after a restart, so then they are.
@@ -43,16 +48,23 @@ export class FsBlobStore implements BlobStore {
   constructor(root: string) {
     this.blobsDir = path.join(root, 'blobs');
     this.uploadsDir = path.join(root, 'uploads');
+    this.trashDir = path.join(root, 'trash');
   }
 
   async init(): Promise<void> {
     await fs.mkdir(this.blobsDir, { recursive: true });
     await fs.mkdir(this.uploadsDir, { recursive: true });
+    await fs.mkdir(this.trashDir, { recursive: true });
   }
 
   private blobPath(digest: Digest): string {
     const hex = digestHex(digest);
     return path.join(this.blobsDir, digestAlgorithm(digest), hex.slice(0, 2), hex);
+  }
+
+  private trashPath(token: string): string {
+    if (!TRASH_NAME.test(token)) throw new Error(`invalid quarantine token ${JSON.stringify(token)}`);
+    return path.join(this.trashDir, token);
   }
 
   private uploadPath(id: string): string {
@@ -96,12 +108,50 @@ export class FsBlobStore implements BlobStore {
       for (const prefix of await readdirOrEmpty(algorithmDir)) {
         const prefixDir = path.join(algorithmDir, prefix);
         for (const hex of await readdirOrEmpty(prefixDir)) {
+          if (!/^[0-9a-f]+$/.test(hex)) continue; // a copy being made (copyInto)
           const stats = await statOrUndefined(path.join(prefixDir, hex));
           if (stats?.isFile()) {
             yield { digest: `${algorithm}:${hex}` as Digest, size: stats.size, modifiedAt: stats.mtime };
           }
         }
       }
+    }
+  }
+
+  async quarantine(digest: Digest): Promise<string | undefined> {
+    const token = `${digestAlgorithm(digest)}-${digestHex(digest)}.${randomBytes(8).toString('hex')}`;
+    try {
+      await fs.rename(this.blobPath(digest), path.join(this.trashDir, token));
+    } catch (error) {
+      if (!isNotFound(error)) throw error;
+      // No blob, or no trash directory (a store initialized before quarantines existed).
+      if (!(await statOrUndefined(this.blobPath(digest)))) return undefined;
+      await fs.mkdir(this.trashDir, { recursive: true });
+      return this.quarantine(digest);
+    }
+    return token;
+  }
+
+  async restore(token: string, digest: Digest): Promise<void> {
+    const source = this.trashPath(token);
+    const target = this.blobPath(digest);
+    // A link, not a rename: it fails, rather than replaces, when the blob exists again.
+    const linked = await linkInto(source, target);
+    if (linked === 'absent') return;
+    if (linked === 'linked') await fsyncDirectory(path.dirname(target));
+    await fs.rm(source, { force: true });
+  }
+
+  async purge(token: string): Promise<void> {
+    await fs.rm(this.trashPath(token), { force: true });
+  }
+
+  async *listQuarantined(): AsyncIterable<{ token: string; digest: Digest; size: number }> {
+    for (const token of await readdirOrEmpty(this.trashDir)) {
+      const match = TRASH_NAME.exec(token);
+      if (!match || !isSupportedAlgorithm(match[1]!)) continue;
+      const stats = await statOrUndefined(path.join(this.trashDir, token));
+      if (stats?.isFile()) yield { token, digest: `${match[1]}:${match[2]}` as Digest, size: stats.size };
     }
   }
 
@@ -163,11 +213,22 @@ export class FsBlobStore implements BlobStore {
     return openForReading(this.uploadPath(id));
   }
 
-  async commitUpload(id: string, digest: Digest): Promise<void> {
+  async commitUpload(id: string, digest: Digest, options: { keepUpload?: boolean } = {}): Promise<void> {
     const source = this.uploadPath(id);
     const target = this.blobPath(digest);
     if (await statOrUndefined(target)) {
-      await this.deleteUpload(id);
+      if (!options.keepUpload) await this.deleteUpload(id);
+      return;
+    }
+    if (options.keepUpload) {
+      // A second name for the upload's bytes: the upload stays, for a commit again.
+      if (!this.syncedUploads.has(id)) {
+        await fsyncFile(source);
+        this.syncedUploads.add(id);
+      }
+      const linked = await linkInto(source, target);
+      if (linked === 'absent') throw new Error(`upload ${id} does not exist`);
+      if (linked === 'linked') await fsyncDirectory(path.dirname(target));
       return;
     }
     if (!this.syncedUploads.delete(id)) await fsyncFile(source);
@@ -353,6 +414,49 @@ async function openForReading(file: string, range?: ByteRange): Promise<Readable
     end: range?.end,
     highWaterMark: READ_BUFFER_BYTES,
   });
+}
+
+/**
+ * Gives the file `source` the second name `target` (creating its directory if need be):
+ * 'linked'; 'exists' when `target` exists already (it is left as it is); 'absent' when
+ * `source` does not exist. A file system without hard links gets a copy, renamed into place.
+ */
+async function linkInto(source: string, target: string): Promise<'linked' | 'exists' | 'absent'> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await fs.link(source, target);
+      return 'linked';
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException)?.code;
+      if (code === 'EEXIST') return 'exists';
+      if (code === 'ENOENT') {
+        if (!(await statOrUndefined(source))) return 'absent';
+        if (attempt > 0) throw error;
+        await fs.mkdir(path.dirname(target), { recursive: true });
+        continue;
+      }
+      if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP' && code !== 'EXDEV') throw error;
+      return copyInto(source, target);
+    }
+  }
+}
+
+async function copyInto(source: string, target: string): Promise<'linked' | 'exists' | 'absent'> {
+  const temporary = `${target}.${randomBytes(8).toString('hex')}.partial`;
+  try {
+    await fs.copyFile(source, temporary);
+  } catch (error) {
+    if (isNotFound(error)) return 'absent';
+    throw error;
+  }
+  try {
+    await fsyncFile(temporary);
+    if (await statOrUndefined(target)) return 'exists';
+    await fs.rename(temporary, target);
+    return 'linked';
+  } finally {
+    await fs.rm(temporary, { force: true });
+  }
 }
 
 async function fsyncFile(file: string): Promise<void> {

@@ -4,6 +4,8 @@ import type { Queryable } from './schema.js';
 export interface BlobRow {
   digest: string;
   size: number;
+  /** When the link through which the blob was found was last touched (see gc/collect.ts). */
+  touched_at: number;
 }
 
 const insertBlob = prepareQuery(3, (db, digest: string, size: number, now: number) =>
@@ -13,26 +15,78 @@ const insertBlob = prepareQuery(3, (db, digest: string, size: number, now: numbe
     .onConflict((oc) => oc.column('digest').doNothing()),
 );
 
+/** Creates a link, or refreshes the touch time of one that exists (a re-link). */
 const insertLink = prepareQuery(3, (db, repositoryId: number, digest: string, now: number) =>
   db
     .insertInto('repository_blobs')
-    .values({ repository_id: repositoryId, digest, created_at: now })
-    .onConflict((oc) => oc.columns(['repository_id', 'digest']).doNothing()),
+    .values({ repository_id: repositoryId, digest, created_at: now, touched_at: now })
+    .onConflict((oc) => oc.columns(['repository_id', 'digest']).doUpdateSet({ touched_at: (eb) => eb.ref('excluded.touched_at') })),
 );
+
+const LINKED_COLUMNS = ['blobs.digest', 'blobs.size', 'repository_blobs.touched_at'] as const;
 
 const linkedBlob = prepareQuery(2, (db, repositoryId: number, digest: string) =>
   db
     .selectFrom('repository_blobs')
     .innerJoin('blobs', 'blobs.digest', 'repository_blobs.digest')
-    .select(['blobs.digest', 'blobs.size'])
+    .select(LINKED_COLUMNS)
     .where('repository_blobs.repository_id', '=', repositoryId)
     .where('repository_blobs.digest', '=', digest),
 );
 
-/** Records a committed blob (idempotent) and makes it visible in a repository. */
+/**
+ * Records a committed blob (idempotent) and makes it visible in a repository, setting the
+ * link's touch time (see gc/collect.ts). Run it in a transaction: the blob row and the link
+ * go together.
+ */
 export async function linkBlob(db: Queryable, repositoryId: number, digest: string, size: number, now: number): Promise<void> {
   await insertBlob.execute(db, digest, size, now);
   await insertLink.execute(db, repositoryId, digest, now);
+}
+
+/**
+ * Links a blob that repository `sourceId` holds into `targetId` (a cross-repository mount)
+ * and resolves to it, or to undefined when the source does not hold it. Run it in a
+ * transaction; with `lock` (PostgreSQL) the source link is locked `for share` first, so a
+ * garbage collection cannot delete it, and with it the blob, between the check and the
+ * new link (on SQLite every write transaction is serialized already).
+ */
+export async function linkFromRepository(
+  trx: Queryable,
+  sourceId: number,
+  targetId: number,
+  digest: string,
+  now: number,
+  lock: boolean,
+): Promise<BlobRow | undefined> {
+  const query = trx
+    .selectFrom('repository_blobs')
+    .innerJoin('blobs', 'blobs.digest', 'repository_blobs.digest')
+    .select(LINKED_COLUMNS)
+    .where('repository_blobs.repository_id', '=', sourceId)
+    .where('repository_blobs.digest', '=', digest);
+  const source = lock ? await query.forShare('repository_blobs').executeTakeFirst() : await linkedBlob.first(trx, sourceId, digest);
+  if (!source) return undefined;
+  await insertLink.execute(trx, targetId, digest, now);
+  return { digest: source.digest, size: source.size, touched_at: now };
+}
+
+const touchLink = prepareQuery(4, (db, repositoryId: number, digest: string, now: number, staleBefore: number) =>
+  db
+    .updateTable('repository_blobs')
+    .set({ touched_at: now })
+    .where('repository_id', '=', repositoryId)
+    .where('digest', '=', digest)
+    .where('touched_at', '<', staleBefore),
+);
+
+/**
+ * Sets the touch time of links of a repository to `now` where it is older than
+ * `staleBefore`. One statement per link, in digest order: a manifest push locks the links it
+ * references in that order too (findLinkedBlobs with `lock`), so the two never deadlock.
+ */
+export async function touchLinks(db: Queryable, repositoryId: number, digests: string[], now: number, staleBefore: number): Promise<void> {
+  for (const digest of [...new Set(digests)].sort()) await touchLink.execute(db, repositoryId, digest, now, staleBefore);
 }
 
 /** The blob as seen from a repository: undefined unless it is linked there. */
@@ -44,7 +98,7 @@ function selectLinkedBlobs(db: Queryable, repositoryId: number, digests: string[
   return db
     .selectFrom('repository_blobs')
     .innerJoin('blobs', 'blobs.digest', 'repository_blobs.digest')
-    .select(['blobs.digest', 'blobs.size'])
+    .select(LINKED_COLUMNS)
     .where('repository_blobs.repository_id', '=', repositoryId)
     .where('repository_blobs.digest', 'in', digests);
 }
@@ -62,11 +116,17 @@ function linkedBlobsQuery(count: number): PreparedQuery<[number, ...string[]], B
   return query;
 }
 
-/** The linked blobs among `digests`, keyed by digest. */
-export async function findLinkedBlobs(db: Queryable, repositoryId: number, digests: string[]): Promise<Map<string, BlobRow>> {
+/**
+ * The linked blobs among `digests`, keyed by digest. With `lock` (PostgreSQL, in a
+ * transaction) the link rows are locked `for share`, in digest order, until the transaction
+ * ends: a manifest push does so, so that a garbage collection cannot delete a link between
+ * the push's check and its commit (see gc/collect.ts).
+ */
+export async function findLinkedBlobs(db: Queryable, repositoryId: number, digests: string[], options: { lock?: boolean } = {}): Promise<Map<string, BlobRow>> {
   if (digests.length === 0) return new Map();
-  const rows =
-    digests.length <= PREPARED_DIGEST_LISTS
+  const rows = options.lock
+    ? await selectLinkedBlobs(db, repositoryId, digests).orderBy('repository_blobs.digest').forShare('repository_blobs').execute()
+    : digests.length <= PREPARED_DIGEST_LISTS
       ? await linkedBlobsQuery(digests.length).all(db, repositoryId, ...digests)
       : await selectLinkedBlobs(db, repositoryId, digests).execute();
   return new Map(rows.map((row) => [row.digest, row]));

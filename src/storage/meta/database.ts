@@ -1,5 +1,18 @@
 import SqliteDatabase from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, type Compilable, type CompiledQuery, type QueryResult, type Transaction } from 'kysely';
+import {
+  CompiledQuery,
+  Kysely,
+  Migrator,
+  PostgresDialect,
+  SqliteDialect,
+  SqliteDriver,
+  type Compilable,
+  type DatabaseConnection,
+  type Driver,
+  type QueryResult,
+  type SqliteDialectConfig,
+  type Transaction,
+} from 'kysely';
 import fs from 'node:fs';
 import path from 'node:path';
 import { migrationProvider } from './migrations.js';
@@ -68,7 +81,30 @@ function openSqlite(file: string): Kysely<Schema> {
   sqlite.pragma('synchronous = FULL');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
-  return new Kysely<Schema>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
+  return new Kysely<Schema>({ dialect: new ImmediateSqliteDialect({ database: withStatementCache(sqlite) }) });
+}
+
+/**
+ * SQLite transactions begin IMMEDIATE, taking the write lock at once. A deferred transaction
+ * that reads before it writes fails (SQLITE_BUSY, the busy timeout does not apply) when
+ * another process, such as `stowage gc` or `stowage admin` beside a serving registry,
+ * committed in between; an immediate one waits for the other's commit instead. Within this
+ * process transactions are serialized on the one connection anyway.
+ */
+class ImmediateSqliteDialect extends SqliteDialect {
+  constructor(private readonly settings: SqliteDialectConfig) {
+    super(settings);
+  }
+
+  override createDriver(): Driver {
+    return new ImmediateSqliteDriver(this.settings);
+  }
+}
+
+class ImmediateSqliteDriver extends SqliteDriver {
+  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+  }
 }
 
 function openReader(file: string): SqliteDatabase.Database {

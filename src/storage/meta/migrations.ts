@@ -255,6 +255,15 @@ function migrations(dialect: Dialect): Record<string, Migration> {
         await db.schema.createIndex('jobs_kind').on('jobs').columns(['kind', 'id']).execute();
       },
     },
+    '0006_gc': {
+      async up(db: Kysely<any>) {
+        // When a link was last created, re-linked or reported to a client (see gc/collect.ts):
+        // garbage collection spares links touched within its grace period. Added nullable
+        // (SQLite cannot add a NOT NULL column without a default), then backfilled.
+        await db.schema.alterTable('repository_blobs').addColumn('touched_at', 'bigint').execute();
+        await db.updateTable('repository_blobs').set({ touched_at: sql`created_at` }).execute();
+      },
+    },
   };
 }
 

@@ -39,6 +39,12 @@ export interface RepositoryBlobTable {
   repository_id: number;
   digest: string;
   created_at: number;
+  /**
+   * When the link was last created, re-linked or reported to a client as present (refreshed
+   * at most every TOUCH_INTERVAL_MS): garbage collection spares a link touched within its
+   * grace period even when no manifest references it yet.
+   */
+  touched_at: number;
 }
 
 export interface ManifestTable {

@@ -1,0 +1,61 @@
+import { InvalidArgumentError, type Command } from 'commander';
+import { databaseUrlOf } from '../config.js';
+import type { GcPhase } from '../gc/collect.js';
+import { parseDuration } from '../gc/duration.js';
+import { runGarbageCollection } from '../gc/run.js';
+import { openRegistry } from '../registry/open.js';
+import { FsBlobStore } from '../storage/blobs/fs-blob-store.js';
+import { openDatabase } from '../storage/meta/database.js';
+import { MaintenanceError } from './maintenance.js';
+import { progressBar } from './progress.js';
+import { addStorageOptions, loadConfigWith, type StorageOptions } from './storage-options.js';
+
+const PHASE_LABELS: Record<GcPhase, string> = {
+  links: 'unreferenced links',
+  blobs: 'blobs without links',
+  orphans: 'orphan files',
+  uploads: 'abandoned uploads',
+};
+
+/**
+ * `stowage gc [--grace-period <duration>] [--dry-run]`: online garbage collection on the
+ * configured storage, beside a running server or without one (see gc/collect.ts). Prints the
+ * summary as JSON on stdout, a progress bar on stderr.
+ */
+export function registerGcCommand(program: Command): void {
+  addStorageOptions(program.command('gc').description('remove blobs that no image references any longer, while the registry keeps serving'))
+    .option('--grace-period <duration>', 'spare links and files younger than this, e.g. 0, 30m, 24h, 7d (default: the gcGracePeriodSeconds setting, 24h)', durationOption)
+    .option('--dry-run', 'count what would be removed and change nothing')
+    .action(async (options: StorageOptions & { gracePeriod?: number; dryRun?: boolean }) => {
+      const config = loadConfigWith(options);
+      const database = await openDatabase({ url: databaseUrlOf(config) });
+      try {
+        const blobs = new FsBlobStore(config.dataDir);
+        await blobs.init();
+        const registry = openRegistry(config, { database, blobs });
+        const progress = progressBar();
+        let summary;
+        try {
+          summary = await runGarbageCollection(registry, 'command', {
+            gracePeriodMs: options.gracePeriod ?? config.gcGracePeriodSeconds * 1000,
+            dryRun: options.dryRun === true,
+            progress: (phase, done, total) => progress.update(done, total, PHASE_LABELS[phase]),
+          });
+        } finally {
+          progress.stop();
+        }
+        if (!summary) throw new MaintenanceError('a garbage collection is already under way');
+        process.stdout.write(`${JSON.stringify(summary, null, 4)}\n`);
+      } finally {
+        await database.close();
+      }
+    });
+}
+
+function durationOption(value: string): number {
+  try {
+    return parseDuration(value);
+  } catch (error) {
+    throw new InvalidArgumentError((error as Error).message);
+  }
+}

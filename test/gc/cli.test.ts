@@ -1,0 +1,51 @@
+import { Command } from 'commander';
+import { afterEach, expect, it, vi } from 'vitest';
+import { registerGcCommand } from '../../src/cli/gc.js';
+import { OciClient } from '../helpers/oci-client.js';
+import { startTestServer, type TestServer } from '../helpers/server.js';
+
+let server: TestServer | undefined;
+afterEach(async () => {
+  vi.restoreAllMocks();
+  await server?.close();
+  server = undefined;
+});
+
+/** Runs `stowage gc …` in this process; resolves to what it printed on stdout, parsed. */
+async function gc(args: string[]): Promise<Record<string, unknown>> {
+  const program = new Command().exitOverride();
+  registerGcCommand(program);
+  const printed: string[] = [];
+  const write = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    printed.push(chunk.toString());
+    return true;
+  });
+  try {
+    await program.parseAsync(['node', 'stowage', 'gc', ...args]);
+  } finally {
+    write.mockRestore();
+  }
+  return JSON.parse(printed.join('')) as Record<string, unknown>;
+}
+
+it('stowage gc collects on the storage of a running server; --dry-run counts the same and changes nothing', async () => {
+  server = await startTestServer();
+  const client = new OciClient(server.url);
+  await client.pushImage('app', 'v1', { layers: ['kept layer'] });
+  await client.pushBlob('app', 'pushed, never referenced');
+  const storage = ['--data-dir', server.dataDir, '--database-url', `sqlite:${server.dataDir}/metadata.sqlite`, '--grace-period', '0'];
+
+  const dry = await gc([...storage, '--dry-run']);
+  expect(dry).toMatchObject({ linksRemoved: 1, blobsRemoved: 1, bytesFreed: Buffer.byteLength('pushed, never referenced'), dryRun: true });
+  const real = await gc(storage);
+  expect(real).toMatchObject({ linksRemoved: 1, blobsRemoved: 1, bytesFreed: Buffer.byteLength('pushed, never referenced'), dryRun: false });
+  expect(typeof real.jobId).toBe('number');
+  expect((await client.fetch('/v2/app/manifests/v1')).status).toBe(200);
+  expect(await gc([...storage, '--dry-run'])).toMatchObject({ linksRemoved: 0, blobsRemoved: 0 });
+});
+
+it('refuses a grace period that is no duration', async () => {
+  const program = new Command().exitOverride().configureOutput({ writeErr: () => undefined });
+  registerGcCommand(program);
+  await expect(program.parseAsync(['node', 'stowage', 'gc', '--grace-period', 'soon'])).rejects.toThrow(/invalid duration/);
+});
