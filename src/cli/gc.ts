@@ -1,3 +1,4 @@
+import os from 'node:os';
 import { InvalidArgumentError, type Command } from 'commander';
 import { databaseUrlOf } from '../config.js';
 import type { GcPhase } from '../gc/collect.js';
@@ -28,6 +29,8 @@ export function registerGcCommand(program: Command): void {
     .option('--dry-run', 'count what would be removed and change nothing')
     .action(async (options: StorageOptions & { gracePeriod?: number; dryRun?: boolean }) => {
       const config = loadConfigWith(options);
+      // Maintenance gives way to serving: a server on the same machine keeps the CPU it needs.
+      lowerCpuPriority();
       const database = await openDatabase({ url: databaseUrlOf(config) });
       try {
         const blobs = new FsBlobStore(config.dataDir);
@@ -57,5 +60,14 @@ function durationOption(value: string): number {
     return parseDuration(value);
   } catch (error) {
     throw new InvalidArgumentError((error as Error).message);
+  }
+}
+
+/** Runs this process at a lower CPU priority (nice 10), where the system allows it. */
+function lowerCpuPriority(): void {
+  try {
+    os.setPriority(Math.max(os.getPriority(), 10));
+  } catch {
+    // Not permitted here: run at the usual priority.
   }
 }
