@@ -297,8 +297,13 @@ export class Uploads {
       // a garbage collection that found no row for it (quarantined, re-checked, purged): it
       // is then committed again from the kept bytes. Present now, with its link committed,
       // it is safe: a collection that quarantines it from now on finds the row and restores it.
-      if (await store.stat(digest)) await store.deleteUpload(id);
-      else await store.commitUpload(id, digest);
+      if (await store.stat(digest)) {
+        // The upload's name is no longer needed: removed after the answer (one left by a crash
+        // is an upload nobody owns, removed when it expires).
+        void store.deleteUpload(id).catch(() => undefined);
+      } else {
+        await store.commitUpload(id, digest);
+      }
       if (!id.startsWith(DIRECT_UPLOAD_PREFIX)) this.shared.close(id);
       return digest;
     } catch (error) {

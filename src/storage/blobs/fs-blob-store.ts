@@ -216,12 +216,9 @@ export class FsBlobStore implements BlobStore {
   async commitUpload(id: string, digest: Digest, options: { keepUpload?: boolean } = {}): Promise<void> {
     const source = this.uploadPath(id);
     const target = this.blobPath(digest);
-    if (await statOrUndefined(target)) {
-      if (!options.keepUpload) await this.deleteUpload(id);
-      return;
-    }
     if (options.keepUpload) {
-      // A second name for the upload's bytes: the upload stays, for a commit again.
+      // A second name for the upload's bytes: the upload stays, for a commit again. The link
+      // fails, rather than replaces, when the blob exists already.
       if (!this.syncedUploads.has(id)) {
         await fsyncFile(source);
         this.syncedUploads.add(id);
@@ -229,6 +226,10 @@ export class FsBlobStore implements BlobStore {
       const linked = await linkInto(source, target);
       if (linked === 'absent') throw new Error(`upload ${id} does not exist`);
       if (linked === 'linked') await fsyncDirectory(path.dirname(target));
+      return;
+    }
+    if (await statOrUndefined(target)) {
+      await this.deleteUpload(id);
       return;
     }
     if (!this.syncedUploads.delete(id)) await fsyncFile(source);
@@ -245,7 +246,9 @@ export class FsBlobStore implements BlobStore {
 
   async deleteUpload(id: string): Promise<void> {
     this.syncedUploads.delete(id);
-    await fs.rm(this.uploadPath(id), { force: true });
+    await fs.unlink(this.uploadPath(id)).catch((error: unknown) => {
+      if (!isNotFound(error)) throw error;
+    });
   }
 
   async *listUploads(): AsyncIterable<StoredUpload> {
