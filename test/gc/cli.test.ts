@@ -1,4 +1,6 @@
 import { Command } from 'commander';
+import fs from 'node:fs';
+import path from 'node:path';
 import { afterEach, expect, it, vi } from 'vitest';
 import { registerGcCommand } from '../../src/cli/gc.js';
 import { OciClient } from '../helpers/oci-client.js';
@@ -37,12 +39,28 @@ it('stowage gc collects on the storage of a running server; --dry-run counts the
 
   const dry = await gc([...storage, '--dry-run']);
   expect(dry).toMatchObject({ linksRemoved: 1, blobsRemoved: 1, bytesFreed: Buffer.byteLength('pushed, never referenced'), dryRun: true });
+  const before = blobBytesOnDisk(server.dataDir);
   const real = await gc(storage);
   expect(real).toMatchObject({ linksRemoved: 1, blobsRemoved: 1, bytesFreed: Buffer.byteLength('pushed, never referenced'), dryRun: false });
+  // What it reports freed is what the blob store lost (nothing left aside in its trash).
+  expect(before - blobBytesOnDisk(server.dataDir)).toBe(real.bytesFreed);
   expect(typeof real.jobId).toBe('number');
   expect((await client.fetch('/v2/app/manifests/v1')).status).toBe(200);
   expect(await gc([...storage, '--dry-run'])).toMatchObject({ linksRemoved: 0, blobsRemoved: 0 });
 });
+
+/** Bytes of every file under the blob store's directories (committed blobs and quarantined ones). */
+function blobBytesOnDisk(dataDir: string): number {
+  let total = 0;
+  for (const top of ['blobs', 'trash']) {
+    const root = path.join(dataDir, top);
+    if (!fs.existsSync(root)) continue;
+    for (const entry of fs.readdirSync(root, { recursive: true, withFileTypes: true })) {
+      if (entry.isFile()) total += fs.statSync(path.join(entry.parentPath, entry.name)).size;
+    }
+  }
+  return total;
+}
 
 it('refuses a grace period that is no duration', async () => {
   const program = new Command().exitOverride().configureOutput({ writeErr: () => undefined });
