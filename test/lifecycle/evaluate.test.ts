@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { evaluateLifecyclePolicy, type LifecycleDecision, type LifecycleImage } from '../../src/lifecycle/evaluate.js';
 import { parseLifecyclePolicy, type LifecyclePolicy } from '../../src/lifecycle/policy.js';
 import { matchesTagPattern, selectsTags } from '../../src/lifecycle/tag-selection.js';
+import { SEED_POLICY } from './seed-policy.js';
 
 const DAY = 86_400_000;
 const HOUR = 3_600_000;
@@ -419,36 +420,7 @@ describe('ordering and ties', () => {
 });
 
 describe('the four-rule seed policy over a realistic repository', () => {
-  const seed = parseLifecyclePolicy(
-    JSON.stringify({
-      rules: [
-        {
-          rulePriority: 1,
-          description: 'expire untagged images after 7 days',
-          selection: { tagStatus: 'untagged', countType: 'sinceImagePushed', countUnit: 'days', countNumber: 7 },
-          action: { type: 'expire' },
-        },
-        {
-          rulePriority: 2,
-          description: 'keep only the latest 10 dev images',
-          selection: { tagStatus: 'tagged', tagPrefixList: ['dev-', 'feature-'], countType: 'imageCountMoreThan', countNumber: 10 },
-          action: { type: 'expire' },
-        },
-        {
-          rulePriority: 3,
-          description: 'expire non-production images after 30 days',
-          selection: { tagStatus: 'tagged', tagPrefixList: ['staging-', 'test-'], countType: 'sinceImagePushed', countUnit: 'days', countNumber: 30 },
-          action: { type: 'expire' },
-        },
-        {
-          rulePriority: 4,
-          description: 'keep the latest 50 production images',
-          selection: { tagStatus: 'tagged', tagPrefixList: ['v'], countType: 'imageCountMoreThan', countNumber: 50 },
-          action: { type: 'expire' },
-        },
-      ],
-    }),
-  );
+  const seed = parseLifecyclePolicy(JSON.stringify(SEED_POLICY));
 
   const images: LifecycleImage[] = [];
   // 12 builds tagged with both a dev- and a feature- tag, one a day.

@@ -5,6 +5,7 @@ import {
   MAX_PATTERN_WILDCARDS,
   parseLifecyclePolicy,
 } from '../../src/lifecycle/policy.js';
+import { SEED_POLICY } from './seed-policy.js';
 
 const PREFIX = 'Lifecycle policy validation failure: ';
 
@@ -36,35 +37,6 @@ const agedSelection: Json = { tagStatus: 'tagged', tagPrefixList: ['prod'], coun
 
 /** One rule with priority 1 and this selection. */
 const withSelection = (selection: Json) => ({ rules: [rule(1, selection)] });
-
-const SEED_POLICY = {
-  rules: [
-    {
-      rulePriority: 1,
-      description: 'expire untagged images after 7 days',
-      selection: { tagStatus: 'untagged', countType: 'sinceImagePushed', countUnit: 'days', countNumber: 7 },
-      action: { type: 'expire' },
-    },
-    {
-      rulePriority: 2,
-      description: 'keep only the latest 10 dev images',
-      selection: { tagStatus: 'tagged', tagPrefixList: ['dev-', 'feature-'], countType: 'imageCountMoreThan', countNumber: 10 },
-      action: { type: 'expire' },
-    },
-    {
-      rulePriority: 3,
-      description: 'expire non-production images after 30 days',
-      selection: { tagStatus: 'tagged', tagPrefixList: ['staging-', 'test-'], countType: 'sinceImagePushed', countUnit: 'days', countNumber: 30 },
-      action: { type: 'expire' },
-    },
-    {
-      rulePriority: 4,
-      description: 'keep the latest 50 production images',
-      selection: { tagStatus: 'tagged', tagPrefixList: ['v'], countType: 'imageCountMoreThan', countNumber: 50 },
-      action: { type: 'expire' },
-    },
-  ],
-};
 
 describe('parsing valid lifecycle policies', () => {
   it('reads the four-rule seed policy, keeping every field', () => {
