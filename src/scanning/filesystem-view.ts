@@ -1,0 +1,195 @@
+/**
+ * The merged filesystem of an image's layers, as a container runtime would see it, computed
+ * by streaming the layers lowest first and keeping only what the caller asks for.
+ *
+ * OCI whiteouts apply to lower layers only: `.wh.<name>` deletes `<name>` (file or whole
+ * directory), `.wh..wh..opq` hides everything lower in its directory; the layer's own
+ * entries survive both, whatever their order in the archive. A later entry at a path replaces
+ * a lower one; a non-directory also hides everything lower beneath its path.
+ *
+ * State kept: the content of the wanted regular files, and the path and target of every
+ * symlink and hard link (so links among the wanted paths can be resolved); nothing for other
+ * files. Links are resolved at the end against the final view: a symlink's target is
+ * resolved relative to its directory (absolute targets from the image root), every component
+ * through the image's own symlinks, and `..` never climbs above the root (as in a chroot),
+ * so a link never reads outside the image; a hard link reads its target path as the final
+ * view has it. When a wanted link leads to a file that was not itself wanted, the layers are
+ * opened a second time to read just those targets. Dangling links, loops (over 40 hops) and
+ * links to anything but a regular file are left out of the result.
+ */
+import type { Readable } from 'node:stream';
+import { readLayer, type ReadLayerOptions } from './layer-reader.js';
+
+export interface WantedFile {
+  path: string;
+  content: Buffer;
+}
+
+export interface LayerSource {
+  mediaType: string;
+  open(): Promise<Readable>;
+}
+
+type Node =
+  | { kind: 'file'; content: Buffer }
+  | { kind: 'symlink'; target: string }
+  | { kind: 'hardlink'; target: string };
+
+const WHITEOUT = '.wh.';
+const OPAQUE = '.wh..wh..opq';
+const MAX_HOPS = 40;
+
+function dirname(path: string): string {
+  const i = path.lastIndexOf('/');
+  return i < 0 ? '' : path.slice(0, i);
+}
+
+function basename(path: string): string {
+  return path.slice(path.lastIndexOf('/') + 1);
+}
+
+function join(dir: string, name: string): string {
+  return dir === '' ? name : `${dir}/${name}`;
+}
+
+function deleteTree(nodes: Map<string, Node>, path: string, self: boolean): void {
+  if (self) nodes.delete(path);
+  const prefix = path === '' ? '' : `${path}/`;
+  for (const key of nodes.keys()) if (key.startsWith(prefix)) nodes.delete(key);
+}
+
+function ancestors(nodes: Map<string, Node>): Set<string> {
+  const dirs = new Set<string>();
+  for (const key of nodes.keys()) {
+    for (let d = dirname(key); d !== '' && !dirs.has(d); d = dirname(d)) dirs.add(d);
+  }
+  return dirs;
+}
+
+/** One pass over the layers: the wanted regular files and (if `keepLinks`) every link, merged. */
+async function merge(
+  layers: Iterable<LayerSource> | AsyncIterable<LayerSource>,
+  wants: (path: string) => boolean,
+  keepLinks: boolean,
+  options: ReadLayerOptions,
+): Promise<Map<string, Node>> {
+  const nodes = new Map<string, Node>();
+  for await (const layer of layers) {
+    const lowerDirs = ancestors(nodes);
+    const added = new Map<string, Node>();
+    const deletedTrees: string[] = []; // whiteouts and non-directories over lower directories
+    const deletedPaths: string[] = []; // any entry over a lower node at its path
+    const opaqueDirs: string[] = [];
+    for await (const entry of readLayer(await layer.open(), layer.mediaType, options)) {
+      const name = basename(entry.path);
+      const dir = dirname(entry.path);
+      if (name === OPAQUE) {
+        opaqueDirs.push(dir);
+        continue;
+      }
+      if (name.startsWith(WHITEOUT)) {
+        const victim = join(dir, name.slice(WHITEOUT.length));
+        deletedTrees.push(victim); // lower layers only: a same-layer entry at `victim` stays
+        continue;
+      }
+      if (nodes.has(entry.path)) deletedPaths.push(entry.path);
+      // An entry beneath a lower non-directory makes that path a directory.
+      for (let d = dirname(entry.path); d !== ''; d = dirname(d)) if (nodes.has(d)) deletedPaths.push(d);
+      if (entry.type !== 'directory' && lowerDirs.has(entry.path)) deletedTrees.push(entry.path);
+      added.delete(entry.path);
+      if (entry.type === 'file') {
+        if (wants(entry.path)) added.set(entry.path, { kind: 'file', content: await entry.read() });
+      } else if (entry.type === 'symlink' && keepLinks) {
+        added.set(entry.path, { kind: 'symlink', target: entry.linkname ?? '' });
+      } else if (entry.type === 'hardlink') {
+        const target = entry.linkname ?? '';
+        const same = added.get(target);
+        // A hard link to a wanted file already read in this layer takes its content now.
+        if (same?.kind === 'file' && wants(entry.path)) added.set(entry.path, same);
+        else if (keepLinks) added.set(entry.path, { kind: 'hardlink', target });
+      }
+    }
+    for (const path of deletedPaths) nodes.delete(path);
+    for (const path of deletedTrees) deleteTree(nodes, path, true);
+    for (const dir of opaqueDirs) deleteTree(nodes, dir, false);
+    for (const [path, node] of added) nodes.set(path, node);
+  }
+  return nodes;
+}
+
+/**
+ * Resolves a path through the image's links to the path of a regular file (or of nothing
+ * known), confined to the image root. Returns null for loops and over-long chains.
+ */
+function resolve(nodes: Map<string, Node>, path: string): string | null {
+  let hops = 0;
+  // `pending` are the components still to walk; `done` the resolved prefix.
+  let pending = path.split('/').filter((s) => s !== '' && s !== '.');
+  let done: string[] = [];
+  while (pending.length > 0) {
+    const seg = pending.shift()!;
+    if (seg === '..') {
+      done.pop();
+      continue;
+    }
+    const candidate = [...done, seg].join('/');
+    const node = nodes.get(candidate);
+    const last = pending.length === 0;
+    if (node?.kind === 'symlink') {
+      if (++hops > MAX_HOPS) return null;
+      const target = node.target;
+      const parts = target.split('/').filter((s) => s !== '' && s !== '.');
+      if (target.startsWith('/')) done = [];
+      pending = [...parts, ...pending];
+      continue;
+    }
+    if (node?.kind === 'hardlink' && last) {
+      if (++hops > MAX_HOPS) return null;
+      done = [];
+      pending = node.target.split('/');
+      continue;
+    }
+    done.push(seg);
+  }
+  return done.join('/');
+}
+
+/**
+ * Streams the layers (lowest first) and returns the final content of the files `wants(path)`
+ * selects, as the merged filesystem has them, keyed by their normalized path (no leading
+ * `/`). A wanted path that is a link holds the content of the file it leads to. A wanted file
+ * over `maxFileSize` (8 MiB by default) is refused: the call fails with `FileTooLargeError`.
+ * Entries whose paths escape the root are ignored (see `onSkip`).
+ */
+export async function collectFiles(
+  layers: AsyncIterable<LayerSource> | Iterable<LayerSource>,
+  wants: (path: string) => boolean,
+  options: ReadLayerOptions = {},
+): Promise<Map<string, Buffer>> {
+  const sources: LayerSource[] = [];
+  for await (const layer of layers) sources.push(layer);
+  const nodes = await merge(sources, wants, true, options);
+  const result = new Map<string, Buffer>();
+  const viaLinks = new Map<string, string>(); // wanted link path -> resolved target
+  for (const [path, node] of nodes) {
+    if (!wants(path)) continue;
+    if (node.kind === 'file') {
+      result.set(path, node.content);
+      continue;
+    }
+    const target = resolve(nodes, path);
+    if (target === null || target === '') continue;
+    const resolved = nodes.get(target);
+    if (resolved?.kind === 'file') result.set(path, resolved.content);
+    else if (resolved === undefined) viaLinks.set(path, target);
+  }
+  if (viaLinks.size > 0) {
+    const targets = new Set(viaLinks.values());
+    const second = await merge(sources, (p) => targets.has(p), false, options);
+    for (const [path, target] of viaLinks) {
+      const node = second.get(target);
+      if (node?.kind === 'file') result.set(path, node.content);
+    }
+  }
+  return new Map([...result].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
