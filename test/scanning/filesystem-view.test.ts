@@ -158,8 +158,10 @@ describe('collectFiles', () => {
   });
 
   const haveZstd = zstdAvailable();
-  if (!haveZstd) console.log('zstd layer test skipped: no `zstd` command to make test data');
-  it.skipIf(!haveZstd)('reads zstd layers (fzstd, streaming)', async () => {
+  // CI installs zstd (.ci/run): there the test runs, and fails without it.
+  const skipZstd = !haveZstd && process.env.CI !== 'true';
+  if (skipZstd) console.log('zstd layer test skipped: no `zstd` command to make test data');
+  it.skipIf(skipZstd)('reads zstd layers (fzstd, streaming)', async () => {
     const big = Buffer.alloc(3 * 1024 * 1024, 'z');
     const data = zstdCompress(await tarOf([{ name: 'filler.bin', content: big }, { name: 'etc/z', content: 'Z' }]));
     const files = await collectFiles([layer(data, ZSTD)], (p) => p === 'etc/z');
