@@ -12,7 +12,10 @@
  * client is told the blob is there (HEAD/GET of the blob, ECR BatchCheckLayerAvailability).
  *
  * The invariant: a manifest that is committed references only blobs that have a link in its
- * repository, a blob row and a blob file; and a blob row with a link always has its file.
+ * repository, a blob row and the blob's bytes; and a blob row with a link always has its
+ * bytes. The bytes are a blob file, or for small blobs a blob_contents row committed in the
+ * transaction that inserts the blob row and link and deleted with the blob row (cascade):
+ * those need nothing beyond units A and B's row logic (see registry/blob-content.ts).
  *
  * A. Unreferenced links. A link that no manifest of its repository references and that was
  *    not touched within the grace period is deleted (a client that uploaded or was told of
@@ -198,7 +201,7 @@ async function collectBlobs(context: RegistryContext, cutoff: number, dryRun: bo
 }
 
 /** Deletes the rows of `digests` that have no link; resolves to those deleted. */
-async function deleteBlobRows(context: RegistryContext, digests: string[]): Promise<{ digest: string; size: number }[]> {
+async function deleteBlobRows(context: RegistryContext, digests: string[]): Promise<DeletedBlob[]> {
   const { database } = context;
   try {
     return await database.transaction((trx) => deleteUnlinkedBlobs(trx, digests));
@@ -207,7 +210,7 @@ async function deleteBlobRows(context: RegistryContext, digests: string[]): Prom
     if (digests.length === 1 || !isSkippable(error)) throw error;
   }
   // A link was inserted under one of them meanwhile: one at a time, skipping that one.
-  const deleted: { digest: string; size: number }[] = [];
+  const deleted: DeletedBlob[] = [];
   for (const digest of digests) deleted.push(...(await deleteBlobRows(context, [digest])));
   return deleted;
 }
@@ -218,14 +221,17 @@ function isSkippable(error: unknown): boolean {
   return isForeignKeyViolation(error) || code === '40P01' || code === '40001';
 }
 
+/** A blob whose row was deleted; `inline` when its bytes were kept with the row (deleted with it). */
+type DeletedBlob = Awaited<ReturnType<typeof deleteUnlinkedBlobs>>[number];
+
 /**
  * Removes the files of blobs whose rows were deleted: quarantine, re-check, then purge, or
  * restore those whose row exists again. Resolves to the blobs removed for good, with the bytes
- * freed (0 when the file was gone already).
+ * freed: the file's (none when there was no file) and the row's inline bytes.
  */
-async function removeFiles(context: RegistryContext, blobs: { digest: string; size: number }[]): Promise<{ digest: string; freed: number }[]> {
+async function removeFiles(context: RegistryContext, blobs: DeletedBlob[]): Promise<{ digest: string; freed: number }[]> {
   const store = context.blobs;
-  const quarantined: { digest: string; size: number; token: string | undefined }[] = [];
+  const quarantined: (DeletedBlob & { token: string | undefined })[] = [];
   for (const blob of blobs) quarantined.push({ ...blob, token: await store.quarantine(blob.digest as Digest) });
   const back = await existingBlobs(context.database.db, blobs.map((blob) => blob.digest));
   const removed: { digest: string; freed: number }[] = [];
@@ -235,7 +241,7 @@ async function removeFiles(context: RegistryContext, blobs: { digest: string; si
       continue;
     }
     if (blob.token) await store.purge(blob.token);
-    removed.push({ digest: blob.digest, freed: blob.token ? blob.size : 0 });
+    removed.push({ digest: blob.digest, freed: (blob.token ? blob.size : 0) + (blob.inline ? blob.size : 0) });
   }
   return removed;
 }

@@ -1,6 +1,6 @@
 import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import type { FastifyReply } from 'fastify';
-import type { BlobContent } from '../registry/blobs.js';
+import type { BlobContent } from '../registry/blob-content.js';
 import type { BlobReader, ByteRange } from '../storage/blobs/blob-store.js';
 
 /** Size of each buffer a blob is read into. */

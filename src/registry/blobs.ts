@@ -1,7 +1,7 @@
-import type { Readable } from 'node:stream';
-import type { BlobReader, ByteRange } from '../storage/blobs/blob-store.js';
+import type { ByteRange } from '../storage/blobs/blob-store.js';
 import { getAccountSetting } from '../storage/meta/account-settings.js';
 import { findLinkedBlob, linkFromRepository, unlinkBlob } from '../storage/meta/blobs.js';
+import { openBlobContent, type BlobContent } from './blob-content.js';
 import type { RegistryContext } from './context.js';
 import { parseDigest, type Digest } from './digest.js';
 import { RegistryError } from './errors.js';
@@ -13,13 +13,6 @@ export interface BlobInfo {
   digest: Digest;
   size: number;
 }
-
-/**
- * A blob's bytes as its store offers them: a positional reader over the whole blob where the
- * store has one (the caller reads the range itself), otherwise a stream of the selected range.
- * Either way the caller owns it and must close the reader or consume or destroy the stream.
- */
-export type BlobContent = { reader: BlobReader; stream?: undefined } | { stream: Readable; reader?: undefined };
 
 /** Reading, deleting and mounting blobs as a repository sees them. */
 export class Blobs {
@@ -55,10 +48,7 @@ export class Blobs {
         size: blob.size,
       });
     }
-    const store = this.context.blobs;
-    const content: BlobContent | undefined = store.openReader
-      ? await store.openReader(blob.digest).then((reader) => reader && { reader })
-      : await store.open(blob.digest, range).then((stream) => stream && { stream });
+    const content = await openBlobContent(this.context, blob, range);
     if (!content) throw new RegistryError('BLOB_UNKNOWN', `blob ${blob.digest} content is missing`, { digest: blob.digest });
     return { ...blob, range, content };
   }

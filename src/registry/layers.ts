@@ -1,5 +1,6 @@
 import { Readable } from 'node:stream';
 import { findLinkedBlob, findLinkedBlobs } from '../storage/meta/blobs.js';
+import { hasBlobContent } from './blob-content.js';
 import type { RegistryContext } from './context.js';
 import { parseDigest, type Digest } from './digest.js';
 import { isRegistryError, RegistryError } from './errors.js';
@@ -144,14 +145,15 @@ export class Layers {
     const repository = await this.repositories.details(name);
     const digest = tryParseDigest(digestText);
     if (!digest) throw new RegistryError('INVALID_PARAMETER', `Invalid layer digest '${digestText}': it must be a sha256 or sha512 digest`);
-    if (!(await findLinkedBlob(this.context.database.db, repository.id, digest))) {
+    const blob = await findLinkedBlob(this.context.database.db, repository.id, digest);
+    if (!blob) {
       throw new RegistryError(
         'BLOB_UNKNOWN',
         `The layer with digest '${digest}' does not exist in the repository with name '${name}' in the registry with id '${this.context.registryId}'`,
         { digest },
       );
     }
-    if (!(await this.context.blobs.stat(digest))) {
+    if (!(await hasBlobContent(this.context, { digest, size: blob.size }))) {
       throw new RegistryError('LAYER_INACCESSIBLE', `The content of the layer with digest '${digest}' is not available`);
     }
     return this.downloads.issue({ registryId: this.context.registryId, repositoryName: name, digest }, this.context.now());

@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { pipeline, Transform, type Readable, type TransformCallback } from 'node:stream';
-import { linkBlob } from '../storage/meta/blobs.js';
+import { linkBlob, storeBlobContent } from '../storage/meta/blobs.js';
 import * as uploadRows from '../storage/meta/uploads.js';
+import type { Queryable } from '../storage/meta/schema.js';
+import { mayKeepInline } from './blob-content.js';
 import type { RegistryContext } from './context.js';
 import { digestAlgorithm, DigestCalculator, parseDigest, type Digest, type DigestAlgorithm } from './digest.js';
 import { RegistryError } from './errors.js';
@@ -74,6 +76,9 @@ type Session = { kind: 'stored'; repositoryId: number } | { kind: 'fresh'; repos
  * Blob upload sessions: bytes are appended in order, hashed as they stream, and become a
  * blob only after the digest the client names is verified.
  *
+ * A small blob sent whole in one request with its length declared is read into memory and
+ * committed with its row (see blob-content.ts); the blob store sees only the others.
+ *
  * Starting a session stores nothing: its id is signed (see UploadIds) and carries its start
  * time. The session is recorded (a row, and an upload in the blob store) when its first
  * bytes arrive in a PATCH, before they are acknowledged; a session completed by one PUT
@@ -131,27 +136,35 @@ export class Uploads {
    * the blob. Any failure after the session is found cancels the session, as a
    * half-finished upload is of no use to the client.
    */
-  async complete(name: string, id: string, digestText: string, lastChunk?: Readable, range?: ChunkRange): Promise<Digest> {
+  async complete(name: string, id: string, digestText: string, lastChunk?: Readable, range?: ChunkRange, declaredLength?: number): Promise<Digest> {
     return this.locks.run(id, async () => {
       const session = await this.session(name, id);
       let digest: Digest;
       let size: number | undefined;
+      let inline: Buffer | undefined;
       try {
         digest = parseDigest(digestText);
         if (session.kind === 'fresh') {
-          if (lastChunk) checkChunk(0, lastChunk, range);
-          // The whole blob in this request: staged in the blob store, never recorded as a session.
-          this.hashes.set(id, { calculator: new DigestCalculator(digestAlgorithm(digest)), size: 0 });
-          size = await this.writeLocked(id, lastChunk, { range, create: true });
+          // The whole blob in this request: kept inline when small, else staged in the blob
+          // store; never recorded as a session either way.
+          const length = lastChunk && checkChunk(0, lastChunk, range, declaredLength);
+          if (lastChunk && mayKeepInline(length)) {
+            inline = await readWhole(lastChunk, length);
+          } else {
+            this.hashes.set(id, { calculator: new DigestCalculator(digestAlgorithm(digest)), size: 0 });
+            size = await this.writeLocked(id, lastChunk, { range, declaredLength, create: true });
+          }
         } else if (lastChunk) {
-          await this.writeLocked(id, lastChunk, { range });
+          await this.writeLocked(id, lastChunk, { range, declaredLength });
         }
       } catch (error) {
         if (error instanceof RegistryError && error.kind === 'RANGE_NOT_SATISFIABLE') throw error;
         await this.discard(id);
         throw error;
       }
-      return this.commit(id, { id: session.repositoryId }, digest, { session: session.kind === 'stored', size });
+      const repository = { id: session.repositoryId };
+      if (inline) return this.commitInline(id, repository, digest, inline);
+      return this.commit(id, repository, digest, { session: session.kind === 'stored', size });
     });
   }
 
@@ -161,6 +174,7 @@ export class Uploads {
     // A new repository is created only when the blob is committed: a refused upload creates none.
     const repository = (await this.repositories.find(name)) ?? { name };
     const id = DIRECT_UPLOAD_PREFIX + randomUUID();
+    if (mayKeepInline(declaredLength)) return this.commitInline(id, repository, digest, await readWhole(source, declaredLength));
     this.hashes.set(id, { calculator: new DigestCalculator(digestAlgorithm(digest)), size: 0 });
     let size: number;
     try {
@@ -279,20 +293,9 @@ export class Uploads {
       // The upload's bytes stay until the blob's row and link are committed (see gc/collect.ts).
       await store.commitUpload(id, digest, { keepUpload: true });
       this.hashes.delete(id);
-      for (let attempt = 1; ; attempt++) {
-        try {
-          await this.context.database.transaction(async (trx) => {
-            const repositoryId = 'id' in repository ? repository.id : (await this.repositories.forPush(repository.name, trx)).id;
-            await linkBlob(trx, repositoryId, digest, actual.size, this.context.now());
-            if (options.session) await uploadRows.deleteUpload(trx, id);
-          });
-          break;
-        } catch (error) {
-          // PostgreSQL: a garbage collection deleted the blob row under the new link. Again:
-          // the row is then inserted anew.
-          if (attempt >= 3 || !isForeignKeyViolation(error)) throw error;
-        }
-      }
+      await this.link(repository, digest, actual.size, async (trx) => {
+        if (options.session) await uploadRows.deleteUpload(trx, id);
+      });
       // Found present before the link was committed, the blob may have been removed since by
       // a garbage collection that found no row for it (quarantined, re-checked, purged): it
       // is then committed again from the kept bytes. Present now, with its link committed,
@@ -309,6 +312,43 @@ export class Uploads {
     } catch (error) {
       await this.discard(id);
       throw error;
+    }
+  }
+
+  /** Verifies and commits a small blob read whole into memory: its bytes go with its row. */
+  private async commitInline(id: string, repository: { id: number } | { name: string }, digest: Digest, bytes: Buffer): Promise<Digest> {
+    try {
+      const calculator = new DigestCalculator(digestAlgorithm(digest));
+      calculator.update(bytes);
+      const actual = calculator.digest();
+      if (actual !== digest) throw new RegistryError('DIGEST_INVALID', `content digest ${actual} does not match ${digest}`, { digest });
+      await this.link(repository, digest, bytes.length, (trx) => storeBlobContent(trx, digest, bytes));
+      if (!id.startsWith(DIRECT_UPLOAD_PREFIX)) this.shared.close(id);
+      return digest;
+    } catch (error) {
+      await this.discard(id);
+      throw error;
+    }
+  }
+
+  /**
+   * Inserts the blob row (if new) and links it into the repository, creating the repository
+   * if need be, with `more` in the same transaction.
+   */
+  private async link(repository: { id: number } | { name: string }, digest: Digest, size: number, more: (trx: Queryable) => Promise<void>): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.context.database.transaction(async (trx) => {
+          const repositoryId = 'id' in repository ? repository.id : (await this.repositories.forPush(repository.name, trx)).id;
+          await linkBlob(trx, repositoryId, digest, size, this.context.now());
+          await more(trx);
+        });
+        return;
+      } catch (error) {
+        // PostgreSQL: a garbage collection deleted the blob row under the new link. Again:
+        // the row is then inserted anew.
+        if (attempt >= 3 || !isForeignKeyViolation(error)) throw error;
+      }
     }
   }
 
@@ -340,6 +380,19 @@ export class Uploads {
 export function isForeignKeyViolation(error: unknown): boolean {
   const code = (error as { code?: unknown } | undefined)?.code;
   return code === '23503' || code === 'SQLITE_CONSTRAINT_FOREIGNKEY';
+}
+
+/** Reads a whole body of `length` bytes into memory; SIZE_INVALID when it has another length. */
+async function readWhole(source: Readable, length: number): Promise<Buffer> {
+  const bytes = Buffer.allocUnsafe(length);
+  let received = 0;
+  for await (const chunk of source as AsyncIterable<Buffer>) {
+    if (received + chunk.length > length) throw new RegistryError('SIZE_INVALID', `body longer than its declared ${length} bytes`);
+    bytes.set(chunk, received);
+    received += chunk.length;
+  }
+  if (received !== length) throw new RegistryError('SIZE_INVALID', `body of ${received} bytes, ${length} declared`);
+  return bytes;
 }
 
 /**

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { BatchCheckLayerAvailabilityCommand, CompleteLayerUploadCommand, CreateRepositoryCommand, GetDownloadUrlForLayerCommand, InitiateLayerUploadCommand, PutImageCommand, UploadLayerPartCommand } from '@aws-sdk/client-ecr';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { INLINE_BLOB_MAX_BYTES } from '../../src/registry/blob-content.js';
 import { LayerDownloads } from '../../src/registry/layer-downloads.js';
 import { testDialects } from '../helpers/databases.js';
 import { awsErrorOf, ecrClient, useEcrServer } from '../helpers/ecr-client.js';
@@ -197,7 +198,8 @@ describe.each(testDialects())('ECR layer operations through the AWS SDK on %s', 
     await env.ecr.send(new CreateRepositoryCommand({ repositoryName: 'layers/nodownload' }));
     const missing = await awsErrorOf(env.ecr.send(new GetDownloadUrlForLayerCommand({ repositoryName: 'layers/nodownload', layerDigest: sha256('absent') })));
     expect(missing.name).toBe('LayersNotFoundException');
-    const digest = await oci.pushBlob('layers/nodownload', 'bytes that go missing');
+    // Bigger than blobs kept inline: its bytes are a file of the blob store.
+    const digest = await oci.pushBlob('layers/nodownload', Buffer.alloc(INLINE_BLOB_MAX_BYTES + 1, 'bytes that go missing '));
     const hex = digest.slice('sha256:'.length);
     fs.rmSync(path.join(env.server.dataDir, 'blobs', 'sha256', hex.slice(0, 2), hex));
     const inaccessible = await awsErrorOf(env.ecr.send(new GetDownloadUrlForLayerCommand({ repositoryName: 'layers/nodownload', layerDigest: digest })));

@@ -1,17 +1,21 @@
 import { randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { collectGarbage, type GcSummary } from '../../src/gc/collect.js';
+import { INLINE_BLOB_MAX_BYTES } from '../../src/registry/blob-content.js';
 import { testDialects } from '../helpers/databases.js';
 import { errorCode, OciClient, sha256 } from '../helpers/oci-client.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
-import { IMAGE_MANIFEST, storedDigests } from './support.js';
+import { IMAGE_MANIFEST, storedContentDigests } from './support.js';
 
 const RUN_MS = 8_000;
 const PUSHERS = 4;
 const PULLERS = 2;
 const REPOSITORIES = ['team/one', 'team/two', 'team/three'];
-/** Layers that many images share (the ones a collection running beside pushes may race for). */
-const SHARED_LAYERS = Array.from({ length: 6 }, (_, index) => `shared layer ${index} `.repeat(200 + index * 50));
+/**
+ * Layers that many images share (the ones a collection running beside pushes may race for):
+ * half small enough to be kept inline, half files of the blob store.
+ */
+const SHARED_LAYERS = Array.from({ length: 6 }, (_, index) => `shared layer ${index} `.repeat(index % 2 ? 2_000 : 200 + index * 50));
 
 interface PushedImage {
   repository: string;
@@ -61,7 +65,7 @@ describe.each(testDialects())('online garbage collection on %s', (dialect) => {
       for (let n = 0; Date.now() < deadline; n++) {
         const repository = REPOSITORIES[(id + n) % REPOSITORIES.length]!;
         const config = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', pusher: id, n }));
-        const layers = [SHARED_LAYERS[(id + n) % SHARED_LAYERS.length]!, SHARED_LAYERS[(id * 3 + n * 5 + 1) % SHARED_LAYERS.length]!, randomBytes(2048).toString('hex')]
+        const layers = [SHARED_LAYERS[(id + n) % SHARED_LAYERS.length]!, SHARED_LAYERS[(id * 3 + n * 5 + 1) % SHARED_LAYERS.length]!, randomBytes(n % 2 ? 2048 : INLINE_BLOB_MAX_BYTES).toString('hex')]
           .map((layer) => Buffer.from(layer))
           .filter((layer, index, all) => all.findIndex((other) => other.equals(layer)) === index);
         const body = JSON.stringify({
@@ -140,7 +144,7 @@ describe.each(testDialects())('online garbage collection on %s', (dialect) => {
     const final = await collectGarbage(running.registry.context, running.registry.uploads, { gracePeriodMs: 0, dryRun: false });
     expect(final.blobsRemoved).toBeGreaterThan(0);
     const referenced = new Set(remaining.flatMap((image) => image.blobs.map((blob) => blob.digest)));
-    const stored = await storedDigests(running.registry.context.blobs);
+    const stored = await storedContentDigests(running.registry.context);
     expect([...stored].sort()).toEqual([...referenced].sort());
     for (const image of remaining) expect(await pullWhole(image)).toBeUndefined();
   }, 120_000);

@@ -51,6 +51,15 @@ function hookedStore(inner: BlobStore, hooks: Hooks, log: string[]): BlobStore {
   });
 }
 
+/** A blob's bytes as the registry serves them. */
+async function readThroughRegistry(f: GcFixture, name: string, digest: Digest): Promise<string> {
+  const opened = await f.registry.blobs.open(name, digest);
+  const buffer = Buffer.alloc(opened.size);
+  const read = await opened.content.reader!.read(buffer, 0);
+  await opened.content.reader!.close();
+  return buffer.subarray(0, read).toString();
+}
+
 /** A pause point: `reached` resolves when the step gets there, `release` lets it go on. */
 function pausePoint() {
   const reached = gate();
@@ -145,6 +154,44 @@ describe.each(testDialects())('garbage collection racing pushes on %s', (dialect
     const trash = [];
     for await (const entry of f.files.listQuarantined()) trash.push(entry);
     expect(trash).toEqual([]);
+  });
+
+  it('a blob kept as a file and collected while an upload keeps the same bytes inline stays readable', async () => {
+    const f = await fixture();
+    const data = 'a file blob uploaded again, small';
+    const digest = await garbageBlob(f, data);
+
+    // The collection deletes the row and quarantines the file, then pauses before its re-check.
+    const pause = pausePoint();
+    hooks.afterQuarantine = pause.hook;
+    const collection = gc(f);
+    await pause.reached;
+
+    // An upload with its length declared: row, link and bytes in one transaction, no file.
+    expect(await putBlob(f.registry, 'app', data, { declareLength: true })).toBe(digest);
+    expect(log).toEqual([]);
+
+    // The collection finds the row again and restores the file.
+    pause.release();
+    expect(await collection).toMatchObject({ blobsRemoved: 0, bytesFreed: 0 });
+    expect(await readBlob(f.files, digest)).toEqual(Buffer.from(data));
+    expect(await readThroughRegistry(f, 'app', digest)).toBe(data);
+  });
+
+  it('bytes kept inline go with their row, and an upload after the collection stores them anew', async () => {
+    const f = await fixture();
+    const data = 'small blob, kept inline';
+    const digest = await putBlob(f.registry, 'elsewhere', data, { declareLength: true });
+    expect(await f.files.stat(digest)).toBeUndefined();
+    await f.registry.blobs.delete('elsewhere', digest);
+
+    expect(await gc(f)).toMatchObject({ blobsRemoved: 1, bytesFreed: Buffer.byteLength(data) });
+    expect(await f.database.db.selectFrom('blob_contents').selectAll().execute()).toEqual([]);
+
+    expect(await putBlob(f.registry, 'app', data, { declareLength: true })).toBe(digest);
+    expect(await readThroughRegistry(f, 'app', digest)).toBe(data);
+    expect(await gc(f)).toMatchObject({ blobsRemoved: 0 });
+    expect(await readThroughRegistry(f, 'app', digest)).toBe(data);
   });
 
   it('both re-checks at once: the upload found the blob present, the collection quarantined it, then the upload committed', async () => {

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
+import type { RegistryContext } from '../../src/registry/context.js';
 import type { Digest } from '../../src/registry/digest.js';
 import { settleLinkTouches } from '../../src/registry/link-touches.js';
 import { Registry } from '../../src/registry/registry.js';
@@ -58,9 +59,14 @@ export async function gcFixture(dialect: Dialect, wrap: (store: BlobStore) => Bl
   };
 }
 
-/** Uploads a whole blob into a repository; resolves to its digest. */
-export async function putBlob(registry: Registry, name: string, data: string | Buffer): Promise<Digest> {
-  return registry.uploads.uploadWhole(name, sha256(data), Readable.from([Buffer.from(data)]));
+/**
+ * Uploads a whole blob into a repository; resolves to its digest. Its length is not declared
+ * unless `declareLength`, so it becomes a file of the store; declared, a small blob is kept
+ * inline with its row (as an HTTP upload with Content-Length is).
+ */
+export async function putBlob(registry: Registry, name: string, data: string | Buffer, options: { declareLength?: boolean } = {}): Promise<Digest> {
+  const bytes = Buffer.from(data);
+  return registry.uploads.uploadWhole(name, sha256(data), Readable.from([bytes]), options.declareLength ? bytes.length : undefined);
 }
 
 /** The manifest of an image over `config` and `layers` (blob contents). */
@@ -78,6 +84,13 @@ export async function putImage(registry: Registry, name: string, tag: string, co
   for (const blob of [config, ...layers]) await putBlob(registry, name, blob);
   const pushed = await registry.manifests.put(name, tag, Buffer.from(imageManifest(config, layers)), IMAGE_MANIFEST);
   return pushed.digest;
+}
+
+/** The digests of blobs whose bytes are stored: files of the store, and bytes kept inline with their rows. */
+export async function storedContentDigests(context: RegistryContext): Promise<Set<string>> {
+  const digests = await storedDigests(context.blobs);
+  for (const row of await context.database.db.selectFrom('blob_contents').select('digest').execute()) digests.add(row.digest);
+  return digests;
 }
 
 /** The digests of the committed files of a store. */

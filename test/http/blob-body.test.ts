@@ -5,7 +5,7 @@ import { Readable } from 'node:stream';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { sendBlob } from '../../src/http/blob-body.js';
-import type { BlobContent } from '../../src/registry/blobs.js';
+import type { BlobContent } from '../../src/registry/blob-content.js';
 import type { BlobReader, ByteRange } from '../../src/storage/blobs/blob-store.js';
 
 const MiB = 1024 * 1024;

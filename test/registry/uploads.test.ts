@@ -3,6 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
+import { INLINE_BLOB_MAX_BYTES } from '../../src/registry/blob-content.js';
+import type { Digest } from '../../src/registry/digest.js';
 import { isRegistryError } from '../../src/registry/errors.js';
 import { Registry } from '../../src/registry/registry.js';
 import { FsBlobStore } from '../../src/storage/blobs/fs-blob-store.js';
@@ -170,5 +172,73 @@ describe.each(testDialects())('upload sessions on %s', (dialect) => {
     await registry.manifests.get('team/app', 'v1', { recordPull: true });
     await registry.pulls.flush();
     expect((await summary())?.lastPulledAt).toBe(clock.now);
+  });
+  describe('small blobs sent whole are kept inline with their row', () => {
+    const inlineRows = async (f: Fixture) => (await f.database.db.selectFrom('blob_contents').select('digest').orderBy('digest').execute()).map((row) => row.digest);
+    const read = async (f: Fixture, name: string, digest: string, range?: { start: number; end: number }) => {
+      const opened = await f.registry.blobs.open(name, digest, () => range);
+      const buffer = Buffer.alloc(opened.size);
+      const start = range?.start ?? 0;
+      const length = (range ? range.end + 1 : opened.size) - start;
+      const got = await opened.content.reader!.read(buffer, start, length);
+      await opened.content.reader!.close();
+      return buffer.subarray(0, got).toString();
+    };
+
+    it('up to INLINE_BLOB_MAX_BYTES with the length declared; bigger ones, and undeclared lengths, are files', async () => {
+      const f = await fixture();
+      const { registry } = f;
+      const largest = Buffer.alloc(INLINE_BLOB_MAX_BYTES, 'inline ');
+      const session = await registry.uploads.start('team/app');
+      expect(await registry.uploads.complete('team/app', session.id, sha256(largest), Readable.from([largest]), undefined, largest.length)).toBe(sha256(largest));
+      const single = Buffer.from('single request, inline');
+      await registry.uploads.uploadWhole('team/app', sha256(single), Readable.from([single]), single.length);
+      const tooLarge = Buffer.alloc(INLINE_BLOB_MAX_BYTES + 1, 'file ');
+      await registry.uploads.uploadWhole('team/app', sha256(tooLarge), Readable.from([tooLarge]), tooLarge.length);
+      const undeclared = Buffer.from('length not declared');
+      await registry.uploads.uploadWhole('team/app', sha256(undeclared), Readable.from([undeclared]));
+
+      expect(await inlineRows(f)).toEqual([sha256(largest), sha256(single)].sort());
+      expect(await registry.context.blobs.stat(sha256(largest) as Digest)).toBeUndefined();
+      expect(await registry.context.blobs.stat(sha256(single) as Digest)).toBeUndefined();
+      expect((await registry.context.blobs.stat(sha256(tooLarge) as Digest))?.size).toBe(tooLarge.length);
+      expect((await registry.context.blobs.stat(sha256(undeclared) as Digest))?.size).toBe(undeclared.length);
+      expect(fs.readdirSync(path.join(f.dir, 'uploads'))).toEqual([]);
+
+      // Served whole and by range, wherever kept.
+      expect(await read(f, 'team/app', sha256(largest))).toBe(largest.toString());
+      expect(await read(f, 'team/app', sha256(single), { start: 7, end: 13 })).toBe('request');
+      expect(await read(f, 'team/app', sha256(tooLarge), { start: 0, end: 4 })).toBe('file ');
+      expect((await registry.blobs.stat('team/app', sha256(single))).size).toBe(single.length);
+    });
+
+    it('once across repositories', async () => {
+      const f = await fixture();
+      const data = Buffer.from('shared small blob');
+      for (const name of ['team/one', 'team/two']) await f.registry.uploads.uploadWhole(name, sha256(data), Readable.from([data]), data.length);
+      expect(await inlineRows(f)).toEqual([sha256(data)]);
+      expect(await read(f, 'team/two', sha256(data))).toBe(data.toString());
+    });
+
+    it('refuses a wrong digest or a body of another length than declared, storing nothing and ending the session', async () => {
+      const f = await fixture();
+      const { registry } = f;
+      const data = Buffer.from('what the client sends');
+      await expect(registry.uploads.uploadWhole('team/app', sha256('something else'), Readable.from([data]), data.length)).rejects.toSatisfy((error) =>
+        isRegistryError(error, 'DIGEST_INVALID'),
+      );
+      const short = await registry.uploads.start('team/app');
+      await expect(registry.uploads.complete('team/app', short.id, sha256(data), Readable.from([data]), undefined, data.length + 1)).rejects.toSatisfy(
+        (error) => isRegistryError(error, 'SIZE_INVALID'),
+      );
+      await expect(registry.uploads.status('team/app', short.id)).rejects.toSatisfy((error) => isRegistryError(error, 'BLOB_UPLOAD_UNKNOWN'));
+      const long = await registry.uploads.start('team/app');
+      await expect(registry.uploads.complete('team/app', long.id, sha256(data), Readable.from([data]), undefined, data.length - 1)).rejects.toSatisfy(
+        (error) => isRegistryError(error, 'SIZE_INVALID'),
+      );
+      expect(await inlineRows(f)).toEqual([]);
+      expect(await f.database.db.selectFrom('blobs').selectAll().execute()).toEqual([]);
+      await expect(registry.blobs.stat('team/app', sha256(data))).rejects.toSatisfy((error) => isRegistryError(error, 'BLOB_UNKNOWN'));
+    });
   });
 });

@@ -81,7 +81,7 @@ export async function completeUpload(exchange: OciExchange, name: string, id: st
   if (digest === null) throw new RegistryError('DIGEST_INVALID', 'the digest query parameter is required');
   const body = hasBody(request.headers) ? request.raw : undefined;
   const range = body ? parseContentRange(request.headers['content-range'] as string | undefined) : undefined;
-  const committed = await registry.uploads.complete(name, id, digest, body, range);
+  const committed = await registry.uploads.complete(name, id, digest, body, range, body && contentLength(request.headers));
   createdBlob(exchange, name, committed);
 }
 

@@ -44,6 +44,28 @@ export async function linkBlob(db: Queryable, repositoryId: number, digest: stri
   await insertLink.execute(db, repositoryId, digest, now);
 }
 
+const insertContent = prepareQuery(2, (db, digest: string, content: Uint8Array) =>
+  db
+    .insertInto('blob_contents')
+    .values({ digest, content })
+    .onConflict((oc) => oc.column('digest').doNothing()),
+);
+
+const selectContent = prepareQuery(1, (db, digest: string) => db.selectFrom('blob_contents').select('content').where('digest', '=', digest));
+
+/**
+ * Keeps a small blob's bytes with its row (idempotent). Run it in the transaction that
+ * links the blob (linkBlob), after it: the bytes need the row, and go with it.
+ */
+export async function storeBlobContent(db: Queryable, digest: string, content: Uint8Array): Promise<void> {
+  await insertContent.execute(db, digest, content);
+}
+
+/** The bytes of a blob kept with its row, if they are. */
+export async function findBlobContent(db: Queryable, digest: string): Promise<Uint8Array | undefined> {
+  return (await selectContent.first(db, digest))?.content;
+}
+
 /**
  * Links a blob that repository `sourceId` holds into `targetId` (a cross-repository mount)
  * and resolves to it, or to undefined when the source does not hold it. Run it in a

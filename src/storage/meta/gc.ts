@@ -155,15 +155,19 @@ export async function scanBlobs(db: Queryable, after: string | undefined, limit:
  * committed makes this fail (the foreign key repository_blobs.digest → blobs.digest): the
  * caller then takes the blobs one by one and skips the one that fails.
  */
-export async function deleteUnlinkedBlobs(trx: Queryable, digests: string[]): Promise<{ digest: string; size: number }[]> {
+export async function deleteUnlinkedBlobs(trx: Queryable, digests: string[]): Promise<{ digest: string; size: number; inline: boolean }[]> {
   if (digests.length === 0) return [];
+  // Bytes kept with a row go with it (on delete cascade). Only a blob without links is
+  // deleted, and bytes are only ever stored with a new link: this is what the deletion frees.
+  const inline = await trx.selectFrom('blob_contents').select('digest').where('digest', 'in', digests).execute();
+  const inlineDigests = new Set(inline.map((row) => row.digest));
   const rows = await trx
     .deleteFrom('blobs as b')
     .where('b.digest', 'in', digests)
     .where((eb) => eb.not(eb.exists(eb.selectFrom('repository_blobs as rb').select(eb.lit(1).as('one')).whereRef('rb.digest', '=', 'b.digest'))))
     .returning(['digest', 'size'])
     .execute();
-  return rows.map((row) => ({ digest: row.digest, size: Number(row.size) }));
+  return rows.map((row) => ({ digest: row.digest, size: Number(row.size), inline: inlineDigests.has(row.digest) }));
 }
 
 /** Which of `digests` have a blob row. */

@@ -264,6 +264,17 @@ function migrations(dialect: Dialect): Record<string, Migration> {
         await db.updateTable('repository_blobs').set({ touched_at: sql`created_at` }).execute();
       },
     },
+    '0007_blob_contents': {
+      async up(db: Kysely<any>) {
+        // The bytes of small blobs, committed with their blob row and link (see
+        // registry/blob-content.ts). They go with the row: deleted in the same statement.
+        await db.schema
+          .createTable('blob_contents')
+          .addColumn('digest', types.text, (c) => c.primaryKey().references('blobs.digest').onDelete('cascade'))
+          .addColumn('content', types.bytes, (c) => c.notNull())
+          .execute();
+      },
+    },
   };
 }
 

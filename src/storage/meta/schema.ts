@@ -34,6 +34,12 @@ export interface BlobTable {
   created_at: number;
 }
 
+/** The bytes of a small blob, kept with its row instead of in the blob store. */
+export interface BlobContentTable {
+  digest: string;
+  content: Uint8Array;
+}
+
 /** A blob is visible in a repository only through a link row. */
 export interface RepositoryBlobTable {
   repository_id: number;
@@ -201,6 +207,7 @@ export interface Schema {
   repositories: RepositoryTable;
   repository_tags: RepositoryTagTable;
   blobs: BlobTable;
+  blob_contents: BlobContentTable;
   repository_blobs: RepositoryBlobTable;
   manifests: ManifestTable;
   manifest_references: ManifestReferenceTable;
