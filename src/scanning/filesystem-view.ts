@@ -16,9 +16,16 @@
  * view has it. When a wanted link leads to a file that was not itself wanted, the layers are
  * opened a second time to read just those targets. Dangling links, loops (over 40 hops) and
  * links to anything but a regular file are left out of the result.
+ *
+ * Big files a caller needs only a small part of (executables, archives) are not read whole:
+ * an `extract` option is offered each regular file that is not wanted, and may take its
+ * content as a stream and keep a small extract, which then stands in the view for the file's
+ * content (whiteouts and replacements apply to it as to any file). A hard link to an
+ * extracted file shows the same extract under its own path; symlinks are not followed for
+ * extracts (the file they lead to is extracted at its own path).
  */
 import type { Readable } from 'node:stream';
-import { readLayer, type ReadLayerOptions } from './layer-reader.js';
+import { FileTooLargeError, readLayer, type LayerEntry, type ReadLayerOptions } from './layer-reader.js';
 
 export interface WantedFile {
   path: string;
@@ -30,8 +37,40 @@ export interface LayerSource {
   open(): Promise<Readable>;
 }
 
+/** What an extractor is told about a regular file before deciding whether to read it. */
+export interface ExtractableEntry {
+  /** Normalized like the result's keys: no leading `/`. */
+  path: string;
+  size: number;
+  mode: number;
+}
+
+/**
+ * Reads a file's content as a stream (it may stop early) and returns the part to keep, or
+ * undefined to keep nothing. A rejection leaves the file out and is told to `onSkip` with its
+ * message; it never fails the collection.
+ */
+export type ContentExtractor = (content: Readable) => Promise<Buffer | undefined>;
+
+/** Chooses the files to extract: a `ContentExtractor` for those, undefined for the rest. */
+export type Extractor = (entry: ExtractableEntry) => ContentExtractor | undefined;
+
+/**
+ * Besides what `readLayer` reports, `onSkip` is told about each wanted file left out by
+ * `skipOversized` (with the size error's message) and each failed extract (`not extracted: …`).
+ */
+export interface CollectOptions extends ReadLayerOptions {
+  /** Offered every regular file (and nothing else) that `wants` does not select. */
+  extract?: Extractor;
+  /**
+   * Wanted files for which this is true are left out when over `maxFileSize` (told to
+   * `onSkip`) instead of failing the whole collection.
+   */
+  skipOversized?: (path: string) => boolean;
+}
+
 type Node =
-  | { kind: 'file'; content: Buffer }
+  | { kind: 'file'; content: Buffer; extracted: boolean }
   | { kind: 'symlink'; target: string }
   | { kind: 'hardlink'; target: string };
 
@@ -66,12 +105,43 @@ function ancestors(nodes: Map<string, Node>): Set<string> {
   return dirs;
 }
 
-/** One pass over the layers: the wanted regular files and (if `keepLinks`) every link, merged. */
+function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** A wanted file's content, or undefined when it is over the size limit and may be skipped. */
+async function readWanted(entry: LayerEntry, options: CollectOptions): Promise<Buffer | undefined> {
+  try {
+    return await entry.read();
+  } catch (err) {
+    if (!(err instanceof FileTooLargeError) || !options.skipOversized?.(entry.path)) throw err;
+    options.onSkip?.(entry.path, err.message);
+    return undefined;
+  }
+}
+
+/** Runs an extractor on an entry's content; a failure is told to `onSkip` and keeps nothing. */
+async function runExtractor(entry: LayerEntry, extractor: ContentExtractor, options: CollectOptions): Promise<Buffer | undefined> {
+  const content = entry.stream();
+  try {
+    return await extractor(content);
+  } catch (err) {
+    options.onSkip?.(entry.path, `not extracted: ${errorMessage(err)}`);
+    return undefined;
+  } finally {
+    if (!content.destroyed) content.destroy();
+  }
+}
+
+/**
+ * One pass over the layers: the wanted regular files, the extracts of the others (when
+ * `options.extract` chooses them) and, if `keepLinks`, every link, merged.
+ */
 async function merge(
   layers: Iterable<LayerSource> | AsyncIterable<LayerSource>,
   wants: (path: string) => boolean,
   keepLinks: boolean,
-  options: ReadLayerOptions,
+  options: CollectOptions,
 ): Promise<Map<string, Node>> {
   const nodes = new Map<string, Node>();
   for await (const layer of layers) {
@@ -98,14 +168,23 @@ async function merge(
       if (entry.type !== 'directory' && lowerDirs.has(entry.path)) deletedTrees.push(entry.path);
       added.delete(entry.path);
       if (entry.type === 'file') {
-        if (wants(entry.path)) added.set(entry.path, { kind: 'file', content: await entry.read() });
+        if (wants(entry.path)) {
+          const content = await readWanted(entry, options);
+          if (content !== undefined) added.set(entry.path, { kind: 'file', content, extracted: false });
+        } else {
+          const extractor = options.extract?.({ path: entry.path, size: entry.size, mode: entry.mode });
+          const content = extractor ? await runExtractor(entry, extractor, options) : undefined;
+          if (content !== undefined) added.set(entry.path, { kind: 'file', content, extracted: true });
+        }
       } else if (entry.type === 'symlink' && keepLinks) {
         added.set(entry.path, { kind: 'symlink', target: entry.linkname ?? '' });
       } else if (entry.type === 'hardlink') {
         const target = entry.linkname ?? '';
         const same = added.get(target);
-        // A hard link to a wanted file already read in this layer takes its content now.
-        if (same?.kind === 'file' && wants(entry.path)) added.set(entry.path, same);
+        const wanted = wants(entry.path);
+        // A hard link to a file already read (or extracted) in this layer takes its content now:
+        // the raw content for a wanted link, the extract for any other.
+        if (same?.kind === 'file' && (wanted ? !same.extracted : same.extracted)) added.set(entry.path, same);
         else if (keepLinks) added.set(entry.path, { kind: 'hardlink', target });
       }
     }
@@ -158,13 +237,14 @@ function resolve(nodes: Map<string, Node>, path: string): string | null {
  * Streams the layers (lowest first) and returns the final content of the files `wants(path)`
  * selects, as the merged filesystem has them, keyed by their normalized path (no leading
  * `/`). A wanted path that is a link holds the content of the file it leads to. A wanted file
- * over `maxFileSize` (8 MiB by default) is refused: the call fails with `FileTooLargeError`.
- * Entries whose paths escape the root are ignored (see `onSkip`).
+ * over `maxFileSize` (8 MiB by default) is refused: the call fails with `FileTooLargeError`,
+ * unless `skipOversized` says to leave it out. Files chosen by `extract` hold their extract
+ * instead (see above). Entries whose paths escape the root are ignored (see `onSkip`).
  */
 export async function collectFiles(
   layers: AsyncIterable<LayerSource> | Iterable<LayerSource>,
   wants: (path: string) => boolean,
-  options: ReadLayerOptions = {},
+  options: CollectOptions = {},
 ): Promise<Map<string, Buffer>> {
   const sources: LayerSource[] = [];
   for await (const layer of layers) sources.push(layer);
@@ -172,20 +252,30 @@ export async function collectFiles(
   const result = new Map<string, Buffer>();
   const viaLinks = new Map<string, string>(); // wanted link path -> resolved target
   for (const [path, node] of nodes) {
-    if (!wants(path)) continue;
     if (node.kind === 'file') {
-      result.set(path, node.content);
+      result.set(path, node.content); // only wanted files and extracts are kept
       continue;
     }
+    const wanted = wants(path);
+    if (!wanted && (node.kind !== 'hardlink' || !options.extract)) continue; // symlinks are not followed for extracts
     const target = resolve(nodes, path);
     if (target === null || target === '') continue;
     const resolved = nodes.get(target);
-    if (resolved?.kind === 'file') result.set(path, resolved.content);
-    else if (resolved === undefined) viaLinks.set(path, target);
+    if (!wanted) {
+      if (resolved?.kind === 'file' && resolved.extracted) result.set(path, resolved.content);
+      continue;
+    }
+    if (resolved?.kind === 'file' && !resolved.extracted) result.set(path, resolved.content);
+    else if (resolved === undefined || resolved.kind === 'file') viaLinks.set(path, target); // not read whole yet
   }
   if (viaLinks.size > 0) {
     const targets = new Set(viaLinks.values());
-    const second = await merge(sources, (p) => targets.has(p), false, options);
+    const skippable = new Set([...viaLinks].filter(([path]) => options.skipOversized?.(path)).map(([, target]) => target));
+    const second = await merge(sources, (p) => targets.has(p), false, {
+      ...options,
+      extract: undefined,
+      skipOversized: (p) => skippable.has(p),
+    });
     for (const [path, target] of viaLinks) {
       const node = second.get(target);
       if (node?.kind === 'file') result.set(path, node.content);

@@ -6,7 +6,8 @@
  * whose media type is generic or wrong still reads; the media type only rejects what is not
  * a layer at all (encrypted layers, configs). Nothing is buffered beyond the decompressor's
  * and the tar parser's own windows: an entry's content is read into memory only when the
- * caller asks for it, and never past `maxFileSize`.
+ * caller asks for it (`read()`, never past `maxFileSize`), or handed over as a stream of any
+ * size (`stream()`) for a caller that keeps only a small part of it.
  */
 import { PassThrough, Readable, Transform, pipeline } from 'node:stream';
 import zlib from 'node:zlib';
@@ -40,6 +41,12 @@ export interface LayerEntry {
   linkname?: string;
   /** Reads a regular file's content; only valid until the next entry is requested. */
   read(): Promise<Buffer>;
+  /**
+   * A regular file's content as a stream, whatever its size; only valid until the next entry
+   * is requested. The reader may stop (or destroy the stream) anywhere: the rest of the
+   * content is skipped when the next entry is requested. Either this or `read()`, once.
+   */
+  stream(): Readable;
 }
 
 export interface ReadLayerOptions {
@@ -180,16 +187,72 @@ async function peek(blob: Readable, n: number): Promise<{ head: Buffer; whole: R
   return { head, whole };
 }
 
-async function readCapped(stream: AsyncIterable<Buffer>, path: string, limit: number): Promise<Buffer> {
+/**
+ * Pulls the chunks of one tar entry in order, one request at a time, without ever ending the
+ * entry's stream early (destroying a tar-stream entry destroys the whole archive): what is
+ * not read is drained with `drain()`.
+ */
+class EntryContent {
+  private iterator: AsyncIterator<Buffer> | undefined;
+  private ended = false;
+  private tail: Promise<unknown> = Promise.resolve();
+  /** Whether any chunk was asked for (from then on the rest must be drained through here). */
+  started = false;
+
+  constructor(private readonly source: AsyncIterable<Buffer>) {}
+
+  /** The next chunk, or undefined at the end of the entry; calls are served one after another. */
+  next(): Promise<Buffer | undefined> {
+    this.started = true;
+    const chunk = this.tail.then(() => this.pull());
+    this.tail = chunk.catch(() => undefined);
+    return chunk;
+  }
+
+  async drain(): Promise<void> {
+    while ((await this.next()) !== undefined);
+  }
+
+  private async pull(): Promise<Buffer | undefined> {
+    if (this.ended) return undefined;
+    this.iterator ??= this.source[Symbol.asyncIterator]();
+    const result = await this.iterator.next();
+    if (result.done) {
+      this.ended = true;
+      return undefined;
+    }
+    return result.value;
+  }
+}
+
+async function readCapped(content: EntryContent, path: string, limit: number): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let length = 0;
-  // Drains to the end even past the limit (discarding), so the archive stays readable.
-  for await (const chunk of stream) {
+  // Counts to the end even past the limit (discarding), so the error tells the real size.
+  for (let chunk = await content.next(); chunk !== undefined; chunk = await content.next()) {
     length += chunk.length;
     if (length <= limit) chunks.push(chunk);
   }
   if (length > limit) throw new FileTooLargeError(path, length, limit);
   return Buffer.concat(chunks, length);
+}
+
+/** A stream over an entry's content that stops pulling when it is destroyed, and fails once the entry is left behind. */
+function contentStream(content: EntryContent, isCurrent: () => boolean, path: string): Readable {
+  return new Readable({
+    read() {
+      if (!isCurrent()) {
+        this.destroy(new Error(`the content of ${path} is no longer available: the layer has moved on`));
+        return;
+      }
+      content.next().then(
+        (chunk) => {
+          if (!this.destroyed) this.push(chunk ?? null);
+        },
+        (err: unknown) => this.destroy(err instanceof Error ? err : new Error(String(err))),
+      );
+    },
+  });
 }
 
 /**
@@ -231,7 +294,13 @@ export async function* readLayer(blob: Readable, mediaType: string, options: Rea
         linkname = target;
       }
       const size = header.size ?? 0;
+      const content = new EntryContent(stream as AsyncIterable<Buffer>);
       let consumed = false;
+      let current = true;
+      const take = (): void => {
+        if (consumed) throw new Error(`the content of ${path} was already read`);
+        if (type !== 'file') throw new Error(`${path} is not a regular file`);
+      };
       const entry: LayerEntry = {
         path,
         type,
@@ -239,15 +308,21 @@ export async function* readLayer(blob: Readable, mediaType: string, options: Rea
         mode: header.mode ?? 0,
         ...(linkname !== undefined ? { linkname } : {}),
         read: async () => {
-          if (consumed) throw new Error(`the content of ${path} was already read`);
-          if (type !== 'file') throw new Error(`${path} is not a regular file`);
+          take();
           if (size > maxFileSize) throw new FileTooLargeError(path, size, maxFileSize);
           consumed = true;
-          return readCapped(stream as AsyncIterable<Buffer>, path, maxFileSize);
+          return readCapped(content, path, maxFileSize);
+        },
+        stream: () => {
+          take();
+          consumed = true;
+          return contentStream(content, () => current, path);
         },
       };
       yield entry;
-      if (!consumed) stream.resume();
+      current = false;
+      if (content.started) await content.drain();
+      else stream.resume();
     }
   } finally {
     if (!whole.destroyed) whole.destroy();

@@ -1,11 +1,11 @@
 import zlib from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { collectFiles } from '../../src/scanning/filesystem-view.js';
+import { collectFiles, type ExtractableEntry, type Extractor } from '../../src/scanning/filesystem-view.js';
 import { FileTooLargeError, LayerFormatError, normalizeLayerPath, readLayer } from '../../src/scanning/layer-reader.js';
 import { catalogDpkg, wantsDpkg } from '../../src/scanning/catalogers/dpkg.js';
 import { catalogApk, wantsApk } from '../../src/scanning/catalogers/apk.js';
 import { findOsRelease, wantsOsRelease } from '../../src/scanning/os-release.js';
-import { DOCKER_GZIP, TAR, ZSTD, asAsync, gzLayer, layer, tarOf, zstdAvailable, zstdCompress, type TestEntry } from './layers.js';
+import { DOCKER_GZIP, GZIP as GZIP_TYPE, TAR, ZSTD, asAsync, gzLayer, layer, tarOf, zstdAvailable, zstdCompress, type TestEntry } from './layers.js';
 
 const pkg = (name: string, version: string, extra = '') =>
   `Package: ${name}\nStatus: install ok installed\nArchitecture: amd64\nVersion: ${version}\n${extra}Description: the ${name} package\n it spans lines\n Package: not-a-package\n .\n Version: 9.9\n`;
@@ -217,5 +217,190 @@ describe('memory', () => {
       clearInterval(timer);
     }
     expect(peak).toBeLessThan(48 * 1024 * 1024);
+  });
+});
+
+describe('collectFiles extracts', () => {
+  /** An extractor keeping the first `n` bytes of files under x/, recording what it was offered. */
+  function heads(n: number, offered: ExtractableEntry[] = []): Extractor {
+    return (entry) => {
+      offered.push(entry);
+      if (!entry.path.startsWith('x/')) return undefined;
+      return async (content) => {
+        for await (const chunk of content as AsyncIterable<Buffer>) return Buffer.from(chunk.subarray(0, n));
+        return undefined;
+      };
+    };
+  }
+  const big = (fill: string) => Buffer.alloc(256 * 1024, fill);
+
+  it('stores extracts like content, offering only regular files that are not wanted', async () => {
+    const offered: ExtractableEntry[] = [];
+    const l = await gzLayer([
+      { name: 'x/', type: 'directory' },
+      { name: 'x/a.bin', content: big('a'), mode: 0o755 },
+      { name: 'x/wanted.txt', content: 'whole' },
+      { name: 'x/link', type: 'symlink', linkname: 'a.bin' },
+      { name: 'y/other', content: 'o' },
+      { name: 'z/after', content: 'after' },
+    ]);
+    const files = await collectFiles([l], (p) => p === 'x/wanted.txt' || p === 'z/after', { extract: heads(3, offered), maxFileSize: 1024 });
+    expect(view(files)).toEqual({ 'x/a.bin': 'aaa', 'x/wanted.txt': 'whole', 'z/after': 'after' });
+    expect(offered).toEqual([
+      { path: 'x/a.bin', size: 256 * 1024, mode: 0o755 },
+      { path: 'y/other', size: 1, mode: 0o644 },
+    ]);
+  });
+
+  it('applies whiteouts, opaque directories and replacements to extracts', async () => {
+    const layers = [
+      await gzLayer([
+        { name: 'x/gone', content: big('g') },
+        { name: 'x/d/inner', content: big('i') },
+        { name: 'x/keep', content: big('k') },
+        { name: 'x/replaced', content: big('1') },
+        { name: 'x/hidden', content: big('h') },
+      ]),
+      await gzLayer([
+        { name: 'x/.wh.gone', content: '' },
+        { name: 'x/d/.wh..wh..opq', content: '' },
+        { name: 'x/replaced', content: big('2') },
+        { name: 'x/hidden', type: 'symlink', linkname: 'keep' },
+      ]),
+    ];
+    expect(view(await collectFiles(layers, () => false, { extract: heads(2) }))).toEqual({ 'x/keep': 'kk', 'x/replaced': '22' });
+    // A file the extractor keeps nothing of still hides the lower extract at its path.
+    const nothing: Extractor = (e) => (e.path === 'x/keep' ? async () => undefined : heads(2)(e));
+    const upper = await gzLayer([{ name: 'x/keep', content: big('K') }]);
+    expect(view(await collectFiles([layers[0]!, upper], () => false, { extract: nothing }))).toEqual({
+      'x/d/inner': 'ii',
+      'x/gone': 'gg',
+      'x/hidden': 'hh',
+      'x/replaced': '11',
+    });
+  });
+
+  it('shows an extract at its hard links, not its symlinks; a wanted link reads the whole file', async () => {
+    const layers = [
+      await gzLayer([
+        { name: 'x/real', content: big('r') },
+        { name: 'x/same-layer', type: 'link', linkname: 'x/real' },
+        { name: 'x/sym', type: 'symlink', linkname: 'real' },
+      ]),
+      await gzLayer([
+        { name: 'x/upper-layer', type: 'link', linkname: 'x/real' },
+        { name: 'w/wanted', type: 'symlink', linkname: '../x/real' },
+      ]),
+    ];
+    const files = await collectFiles(layers, (p) => p === 'w/wanted', { extract: heads(2), maxFileSize: 1024 * 1024 });
+    expect(view(files)).toEqual({ 'w/wanted': 'r'.repeat(256 * 1024), 'x/real': 'rr', 'x/same-layer': 'rr', 'x/upper-layer': 'rr' });
+    expect(layers.map((l) => l.opens)).toEqual([2, 2]);
+    // A hard link made in the target's own layer is that file: replacing the name later leaves the link's content.
+    const replaced = [layers[0]!, await gzLayer([{ name: 'x/real', content: big('n') }])];
+    expect(view(await collectFiles(replaced, () => false, { extract: heads(2) }))).toEqual({ 'x/real': 'nn', 'x/same-layer': 'rr' });
+  });
+
+  it('tells onSkip about a failed extract and goes on with the layer, whatever the extractor read', async () => {
+    const skipped: string[] = [];
+    const extract: Extractor = (e) => {
+      if (e.path === 'x/throws') return async () => Promise.reject(new Error('not a kind this reads'));
+      if (e.path === 'x/partial') {
+        return async (content) => {
+          content.read(); // starts reading, then fails part way
+          await new Promise((r) => setTimeout(r, 5));
+          throw new Error('gave up');
+        };
+      }
+      if (e.path === 'x/at-once' || e.path === 'x/tiny') {
+        return async (content) => {
+          content.read(); // a pull in flight, then an immediate failure
+          throw new Error('at once');
+        };
+      }
+      if (e.path === 'x/destroys') {
+        return async (content) => {
+          content.destroy();
+          return Buffer.from('kept anyway');
+        };
+      }
+      return heads(1)(e);
+    };
+    const l = await gzLayer([
+      { name: 'x/throws', content: big('t') },
+      { name: 'x/partial', content: big('p') },
+      { name: 'x/at-once', content: big('o') },
+      { name: 'x/tiny', content: 't' },
+      { name: 'x/destroys', content: big('d') },
+      { name: 'x/fine', content: big('f') },
+      { name: 'etc/after', content: 'after' },
+    ]);
+    const files = await collectFiles([l], (p) => p === 'etc/after', { extract, onSkip: (path, reason) => skipped.push(`${path}: ${reason}`) });
+    expect(view(files)).toEqual({ 'etc/after': 'after', 'x/destroys': 'kept anyway', 'x/fine': 'f' });
+    expect(skipped).toEqual([
+      'x/throws: not extracted: not a kind this reads',
+      'x/partial: not extracted: gave up',
+      'x/at-once: not extracted: at once',
+      'x/tiny: not extracted: at once',
+    ]);
+  });
+
+  it('still fails on a corrupt layer while extracting', async () => {
+    const data = zlib.gzipSync(await tarOf([{ name: 'x/a', content: big('a') }, { name: 'x/b', content: big('b') }]));
+    const truncated = layer(data.subarray(0, data.length - 200), TAR);
+    const readAll: Extractor = () => async (content) => {
+      let n = 0;
+      for await (const chunk of content as AsyncIterable<Buffer>) n += chunk.length;
+      return Buffer.from(String(n));
+    };
+    // The decompressor's own error, as without extracts: not swallowed as a failed extract.
+    await expect(collectFiles([truncated], () => false, { extract: readAll })).rejects.toThrow(/unexpected end of file/);
+    expect(view(await collectFiles([layer(data, TAR)], () => false, { extract: readAll }))).toEqual({ 'x/a': '262144', 'x/b': '262144' });
+  });
+
+  it('skips oversized wanted files that skipOversized allows, and fails on the others', async () => {
+    const l = await gzLayer([
+      { name: 'lock/big.json', content: Buffer.alloc(4096, 'j') },
+      { name: 'lock/small.json', content: '{}' },
+      { name: 'os/big', content: Buffer.alloc(4096, 'o') },
+    ]);
+    const skipped: string[] = [];
+    const files = await collectFiles([l], (p) => p.startsWith('lock/'), { maxFileSize: 1024, skipOversized: (p) => p.startsWith('lock/'), onSkip: (p) => skipped.push(p) });
+    expect(view(files)).toEqual({ 'lock/small.json': '{}' });
+    expect(skipped).toEqual(['lock/big.json']);
+    await expect(collectFiles([l], () => true, { maxFileSize: 1024, skipOversized: (p) => p.startsWith('lock/') })).rejects.toThrow(/os\/big is 4096 bytes/);
+    // Through a link: the link's own path decides.
+    const linked = await gzLayer([{ name: 'data/big', content: Buffer.alloc(4096, 'b') }, { name: 'lock/link', type: 'symlink', linkname: '../data/big' }]);
+    expect(view(await collectFiles([linked], (p) => p.startsWith('lock/'), { maxFileSize: 1024, skipOversized: (p) => p.startsWith('lock/') }))).toEqual({});
+    await expect(collectFiles([linked], (p) => p.startsWith('lock/'), { maxFileSize: 1024 })).rejects.toThrow(FileTooLargeError);
+  });
+});
+
+describe('readLayer streams', () => {
+  it('hands over content as a stream that may stop anywhere', async () => {
+    const l = await gzLayer([
+      { name: 'a', content: Buffer.alloc(200 * 1024, 'a') },
+      { name: 'b', content: 'B' },
+      { name: 'c', content: Buffer.alloc(100 * 1024, 'c') },
+      { name: 'd', content: 'D' },
+    ]);
+    const seen: string[] = [];
+    let stale: import('node:stream').Readable | undefined;
+    for await (const entry of readLayer(await l.open(), GZIP_TYPE)) {
+      if (entry.path === 'a') {
+        const stream = entry.stream();
+        const first = (await stream[Symbol.asyncIterator]().next()).value as Buffer;
+        seen.push(`a:${first.subarray(0, 2).toString()}`);
+        await expect(entry.read()).rejects.toThrow(/already read/);
+        stale = stream;
+      } else if (entry.path === 'c') {
+        entry.stream(); // asked for, never read
+      } else {
+        seen.push(`${entry.path}:${(await entry.read()).toString()}`);
+      }
+    }
+    expect(seen).toEqual(['a:aa', 'b:B', 'd:D']);
+    await expect(async () => {
+      for await (const _ of stale!) void _;
+    }).rejects.toThrow(/no longer available/);
   });
 });
