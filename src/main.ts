@@ -3,6 +3,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { registerAdminCommands } from './cli/admin.js';
 import { registerGcCommand } from './cli/gc.js';
 import { MaintenanceError, registerMaintenanceCommands } from './cli/maintenance.js';
+import { registerVulndbCommand } from './cli/vulndb.js';
 import { addStorageOptions, loadConfigWith } from './cli/storage-options.js';
 import { ConfigError } from './config.js';
 import { isIdentityError } from './identity/errors.js';
@@ -46,6 +47,7 @@ addStorageOptions(program.command('serve', { isDefault: true }).description('run
 registerAdminCommands(program);
 registerMaintenanceCommands(program);
 registerGcCommand(program);
+registerVulndbCommand(program);
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   if (error instanceof CommanderError) {

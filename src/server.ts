@@ -9,6 +9,7 @@ import { openIdentities } from './identity/open.js';
 import { runGarbageCollection } from './gc/run.js';
 import { runLifecycle } from './jobs/lifecycle-run.js';
 import { scheduleJob } from './jobs/schedule.js';
+import { startScanWorker, type ScanWorker } from './scanning/worker.js';
 import { settleLinkTouches } from './registry/link-touches.js';
 import { openRegistry } from './registry/open.js';
 import type { Registry } from './registry/registry.js';
@@ -23,6 +24,8 @@ export interface RunningServer {
   identities: Identities;
   /** The address actually bound (port 0 picks a free one). */
   url: string;
+  /** Runs queued image scans. */
+  scanWorker: ScanWorker;
   close(): Promise<void>;
 }
 
@@ -84,15 +87,19 @@ export async function startServer(config: Config, logger: Logger = createLogger(
     }),
   ];
 
+  const scanWorker = startScanWorker(registry, logger);
+
   return {
     app,
     registry,
     identities,
     url,
+    scanWorker,
     async close() {
       for (const timer of timers) clearInterval(timer);
       for (const job of jobs) job.stop();
       await closeGracefully(app);
+      await scanWorker.stop();
       await registry.pulls.flush().catch((error) => logger.warn({ err: error }, 'could not record pull times'));
       await settleLinkTouches(database);
       await database.close();

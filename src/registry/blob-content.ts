@@ -1,4 +1,4 @@
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import type { BlobReader } from '../storage/blobs/blob-store.js';
 import { findBlobContent } from '../storage/meta/blobs.js';
 import type { RegistryContext } from './context.js';
@@ -46,6 +46,30 @@ export async function openBlobContent(
     ? await store.openReader(blob.digest).then((reader) => reader && { reader })
     : await store.open(blob.digest, range).then((stream) => stream && { stream });
 }
+
+/** A committed blob's bytes as one stream, wherever they are kept; undefined when they are nowhere. */
+export async function openBlobStream(context: RegistryContext, blob: { digest: Digest; size: number }): Promise<Readable | undefined> {
+  const content = await openBlobContent(context, blob);
+  if (!content) return undefined;
+  if (content.stream) return content.stream;
+  const reader = content.reader;
+  async function* chunks() {
+    try {
+      for (let position = 0; position < reader.size; ) {
+        const buffer = Buffer.allocUnsafe(Math.min(STREAM_CHUNK_BYTES, reader.size - position));
+        const read = await reader.read(buffer, position);
+        if (read === 0) throw new Error(`blob ${blob.digest} ends at ${position} bytes, ${reader.size} recorded`);
+        position += read;
+        yield buffer.subarray(0, read);
+      }
+    } finally {
+      await reader.close();
+    }
+  }
+  return Readable.from(chunks(), { objectMode: false });
+}
+
+const STREAM_CHUNK_BYTES = 1 << 20;
 
 /** Whether a committed blob's bytes are kept anywhere. */
 export async function hasBlobContent(context: RegistryContext, blob: { digest: Digest; size: number }): Promise<boolean> {

@@ -1,6 +1,6 @@
 import { findLinkedBlobs } from '../storage/meta/blobs.js';
 import * as manifestRows from '../storage/meta/manifests.js';
-import { findRepositoryDetails } from '../storage/meta/repositories.js';
+import { findRepositoryDetails, type RepositoryRow } from '../storage/meta/repositories.js';
 import { deleteTag, findTagDigest, listTagNames, putTag, putTagUnlessMoved } from '../storage/meta/tags.js';
 import type { Queryable } from '../storage/meta/schema.js';
 import type { RegistryContext } from './context.js';
@@ -40,8 +40,19 @@ function parseReference(reference: string): Reference {
   return looksLikeDigest(reference) ? { digest: parseDigest(reference) } : { tag: assertTag(reference) };
 }
 
+/**
+ * Called in the transaction that stores a new manifest; resolves to whether it queued work
+ * (a scan on push) to be announced once the push has committed.
+ */
+export type ManifestStoredHook = (trx: Queryable, repository: RepositoryRow, digest: Digest, mediaType: string) => Promise<boolean>;
+
 /** Manifests, tags and referrers of repositories. */
 export class Manifests {
+  /** Set by the registry: scanning on push. */
+  onStored: ManifestStoredHook | undefined;
+  /** Set by the registry: runs after a push whose hook queued work has committed. */
+  afterStored: (() => void) | undefined;
+
   constructor(
     private readonly context: RegistryContext,
     private readonly repositories: Repositories,
@@ -71,7 +82,8 @@ export class Manifests {
     // A repository that does not exist yet holds nothing: refused before it is created.
     if (!existing) await this.checkReferences(this.context.database.db, undefined, manifest);
     const now = this.context.now();
-    return this.context.database.transaction(async (trx) => {
+    let queued = false;
+    const pushed = await this.context.database.transaction(async (trx) => {
       const repository = existing ?? (await this.repositories.forPush(name, trx));
       // Checked in the transaction that stores the manifest and its references (the links
       // locked on PostgreSQL): a garbage collection that deletes a link either commits first,
@@ -98,8 +110,11 @@ export class Manifests {
         ],
       );
       const tagUnchanged = 'tag' in reference ? await this.tag(trx, repository.id, name, reference.tag, digest, now) : true;
+      if (inserted && this.onStored) queued = await this.onStored(trx, repository, digest, manifest.mediaType);
       return { digest, mediaType: manifest.mediaType, subjectDigest: manifest.subject?.digest ?? null, unchanged: !inserted && tagUnchanged };
     });
+    if (queued) this.afterStored?.();
+    return pushed;
   }
 
   /** Points `tag` at `digest` within the push's transaction; resolves to whether it pointed there already. */

@@ -1,6 +1,7 @@
 import { AccountSettings } from './account-settings.js';
 import { Blobs } from './blobs.js';
 import type { RegistryContext } from './context.js';
+import { ImageScans, ScanSignal } from './image-scans.js';
 import { Images } from './images.js';
 import { LayerDownloads } from './layer-downloads.js';
 import { Layers } from './layers.js';
@@ -16,6 +17,8 @@ interface SharedState {
   uploadSessions: UploadSessionState;
   pulls: PullRecorder;
   layerDownloads: LayerDownloads;
+  /** Wakes this process's scan worker when scans are queued. */
+  scanSignal: ScanSignal;
   accounts: Map<string, Registry>;
 }
 
@@ -38,6 +41,8 @@ export class Registry {
   readonly accountSettings: AccountSettings;
   /** Lifecycle policies, their previews and their execution. */
   readonly lifecycle: LifecyclePolicies;
+  /** Scanning configuration, scan requests and findings. */
+  readonly scans: ImageScans;
   readonly pulls: PullRecorder;
   private readonly shared: SharedState;
 
@@ -49,6 +54,7 @@ export class Registry {
       uploadSessions: new UploadSessionState(context.uploadIdKey),
       pulls: new PullRecorder(context),
       layerDownloads: new LayerDownloads(context.layerDownloadKey),
+      scanSignal: new ScanSignal(),
       accounts: new Map(),
     };
     this.shared.accounts.set(context.registryId, this);
@@ -63,6 +69,14 @@ export class Registry {
     this.registryPolicy = new RegistryPolicies(context);
     this.accountSettings = new AccountSettings(context);
     this.lifecycle = new LifecyclePolicies(context, this.repositories);
+    this.scans = new ImageScans(context, this.repositories, this.images, this.shared.scanSignal);
+    this.manifests.onStored = (trx, repository, digest, mediaType) => this.scans.requestOnPush(trx, repository, digest, mediaType);
+    this.manifests.afterStored = () => this.scans.notify();
+  }
+
+  /** Calls `listener` whenever scans are queued in this process; returns a function that stops it. */
+  onScansQueued(listener: () => void): () => void {
+    return this.shared.scanSignal.listen(listener);
   }
 
   /** The registry of `registryId`, sharing this one's storage and in-process state. */

@@ -275,6 +275,84 @@ function migrations(dialect: Dialect): Record<string, Migration> {
           .execute();
       },
     },
+    '0008_scanning': {
+      async up(db: Kysely<any>) {
+        // The vulnerability database: OSV advisories as imported, and per affected package
+        // the key matching looks them up by (see scanning/vulndb/).
+        await db.schema
+          .createTable('vuln_advisories')
+          .addColumn('id', types.text, (c) => c.primaryKey())
+          .addColumn('modified', 'bigint', (c) => c.notNull())
+          .addColumn('document', types.text, (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createTable('vuln_affected')
+          .addColumn('advisory_id', types.text, (c) => c.notNull().references('vuln_advisories.id').onDelete('cascade'))
+          .addColumn('ecosystem', types.text, (c) => c.notNull())
+          .addColumn('package', types.text, (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex('vuln_affected_package').on('vuln_affected').columns(['package', 'ecosystem']).execute();
+        await db.schema.createIndex('vuln_affected_advisory').on('vuln_affected').column('advisory_id').execute();
+        await db.schema
+          .createTable('vuln_database')
+          .addColumn('id', 'integer', (c) => c.primaryKey())
+          .addColumn('updated_at', 'bigint', (c) => c.notNull())
+          .addColumn('imported_at', 'bigint', (c) => c.notNull())
+          .addColumn('advisories', 'bigint', (c) => c.notNull())
+          .execute();
+
+        // Registry scanning configuration (PutRegistryScanningConfiguration).
+        await db.schema
+          .createTable('scanning_configurations')
+          .addColumn('registry_id', types.text, (c) => c.primaryKey())
+          .addColumn('scan_type', types.text, (c) => c.notNull())
+          .addColumn('rules', types.text, (c) => c.notNull())
+          .execute();
+
+        // What an image contains, by manifest digest (the same in every repository): read
+        // once from its layers, matched again whenever the vulnerability database changes.
+        await db.schema
+          .createTable('image_inventories')
+          .addColumn('manifest_digest', types.text, (c) => c.primaryKey())
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .addColumn('inventory', types.text, (c) => c.notNull())
+          .execute();
+
+        // One scan per image of a repository: a durable job while PENDING or IN_PROGRESS.
+        await db.schema
+          .createTable('image_scans')
+          .addColumn('repository_id', 'bigint', (c) => c.notNull())
+          .addColumn('manifest_digest', types.text, (c) => c.notNull())
+          .addColumn('scan_type', types.text, (c) => c.notNull())
+          .addColumn('status', types.text, (c) => c.notNull())
+          .addColumn('description', types.text)
+          .addColumn('requested_at', 'bigint', (c) => c.notNull())
+          .addColumn('claimed_at', 'bigint')
+          .addColumn('completed_at', 'bigint')
+          .addColumn('vulndb_updated_at', 'bigint')
+          .addColumn('counts', types.text)
+          .addPrimaryKeyConstraint('image_scans_pk', ['repository_id', 'manifest_digest'])
+          .addForeignKeyConstraint('image_scans_manifest', ['repository_id', 'manifest_digest'], 'manifests', ['repository_id', 'digest'], (c) => c.onDelete('cascade'))
+          .execute();
+        await db.schema.createIndex('image_scans_status').on('image_scans').columns(['status', 'requested_at']).execute();
+
+        // Findings of an image's scans: kept across rescans (first observed, closed when fixed).
+        await db.schema
+          .createTable('image_findings')
+          .addColumn('repository_id', 'bigint', (c) => c.notNull())
+          .addColumn('manifest_digest', types.text, (c) => c.notNull())
+          .addColumn('finding_key', types.text, (c) => c.notNull())
+          .addColumn('severity', types.text, (c) => c.notNull())
+          .addColumn('status', types.text, (c) => c.notNull())
+          .addColumn('first_observed_at', 'bigint', (c) => c.notNull())
+          .addColumn('last_observed_at', 'bigint', (c) => c.notNull())
+          .addColumn('updated_at', 'bigint', (c) => c.notNull())
+          .addColumn('finding', types.text, (c) => c.notNull())
+          .addPrimaryKeyConstraint('image_findings_pk', ['repository_id', 'manifest_digest', 'finding_key'])
+          .addForeignKeyConstraint('image_findings_scan', ['repository_id', 'manifest_digest'], 'image_scans', ['repository_id', 'manifest_digest'], (c) => c.onDelete('cascade'))
+          .execute();
+      },
+    },
   };
 }
 

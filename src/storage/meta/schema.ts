@@ -203,6 +203,73 @@ export interface JobTable {
   failure: string | null;
 }
 
+/** An OSV advisory as imported (`document` is its JSON). */
+export interface VulnAdvisoryTable {
+  id: string;
+  /** Its `modified` time, epoch milliseconds. */
+  modified: number;
+  document: string;
+}
+
+/** A package an advisory affects: `ecosystem` as OSV writes it (`Debian:12`), `package` normalized for look-up. */
+export interface VulnAffectedTable {
+  advisory_id: string;
+  ecosystem: string;
+  package: string;
+}
+
+/** The vulnerability database's single state row (id 1). */
+export interface VulnDatabaseTable {
+  id: number;
+  /** The newest advisory's `modified` time: how fresh the database is. */
+  updated_at: number;
+  imported_at: number;
+  advisories: number;
+}
+
+export interface ScanningConfigurationTable {
+  registry_id: string;
+  scan_type: 'BASIC' | 'ENHANCED';
+  /** JSON: the rules as ECR's RegistryScanningRule list. */
+  rules: string;
+}
+
+export interface ImageInventoryTable {
+  manifest_digest: string;
+  created_at: number;
+  /** JSON: see scanning/inventory.ts. */
+  inventory: string;
+}
+
+export interface ImageScanTable {
+  repository_id: number;
+  manifest_digest: string;
+  scan_type: 'BASIC' | 'ENHANCED';
+  status: string;
+  description: string | null;
+  requested_at: number;
+  /** When a worker took it (a heartbeat while it runs); null while it waits. */
+  claimed_at: number | null;
+  completed_at: number | null;
+  vulndb_updated_at: number | null;
+  /** JSON: active findings per severity. */
+  counts: string | null;
+}
+
+export interface ImageFindingTable {
+  repository_id: number;
+  manifest_digest: string;
+  /** Advisory, package and where it was found: the same finding across rescans. */
+  finding_key: string;
+  severity: string;
+  status: 'ACTIVE' | 'CLOSED';
+  first_observed_at: number;
+  last_observed_at: number;
+  updated_at: number;
+  /** JSON: see scanning/findings.ts. */
+  finding: string;
+}
+
 export interface Schema {
   repositories: RepositoryTable;
   repository_tags: RepositoryTagTable;
@@ -224,6 +291,13 @@ export interface Schema {
   lifecycle_preview_results: LifecyclePreviewResultTable;
   lifecycle_expiries: LifecycleExpiryTable;
   jobs: JobTable;
+  vuln_advisories: VulnAdvisoryTable;
+  vuln_affected: VulnAffectedTable;
+  vuln_database: VulnDatabaseTable;
+  scanning_configurations: ScanningConfigurationTable;
+  image_inventories: ImageInventoryTable;
+  image_scans: ImageScanTable;
+  image_findings: ImageFindingTable;
 }
 
 /** An id the database assigns on insert. */

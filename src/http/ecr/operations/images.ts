@@ -1,4 +1,6 @@
 import type { ImageDetails, ImageId, TagStatus } from '../../../registry/images.js';
+import type { ScanRecord } from '../../../storage/meta/scans.js';
+import { scanStatusShape, scanSummaryShape } from './scanning.js';
 import { AwsError } from '../errors.js';
 import type { Operation, OperationContext } from '../operation.js';
 import { decodeNextToken, page } from '../pagination.js';
@@ -57,8 +59,8 @@ const listImages: Operation = async ({ input, registry }) => {
   };
 };
 
-/** ECR's `ImageDetail` shape. */
-function imageDetailShape(context: OperationContext, image: ImageDetails): Record<string, unknown> {
+/** ECR's `ImageDetail` shape, with the image's scan where it has one. */
+function imageDetailShape(context: OperationContext, image: ImageDetails, scan?: ScanRecord): Record<string, unknown> {
   const shape: Record<string, unknown> = {
     registryId: context.registry.context.registryId,
     repositoryName: context.input.repositoryName,
@@ -72,8 +74,19 @@ function imageDetailShape(context: OperationContext, image: ImageDetails): Recor
   if (artifactMediaType) shape.artifactMediaType = artifactMediaType;
   if (image.lastPulledAt !== null) shape.lastRecordedPullTime = new Date(image.lastPulledAt);
   if (image.subjectDigest) shape.subjectManifestDigest = image.subjectDigest;
+  if (scan) {
+    shape.imageScanStatus = scanStatusShape(scan);
+    const summary = scanSummaryShape(scan);
+    if (summary) shape.imageScanFindingsSummary = summary;
+  }
   shape.imageStatus = 'ACTIVE';
   return shape;
+}
+
+/** The shapes of images, each with its scan. */
+async function imageDetailShapes(context: OperationContext, images: ImageDetails[]): Promise<Record<string, unknown>[]> {
+  const scans = await context.registry.scans.scansOf(context.input.repositoryName as string, images.map((image) => image.digest));
+  return images.map((image) => imageDetailShape(context, image, scans.get(image.digest)));
 }
 
 const describeImages: Operation = async (context) => {
@@ -84,7 +97,7 @@ const describeImages: Operation = async (context) => {
       throw invalid('maxResults and nextToken cannot be used together with imageIds');
     }
     const images = await registry.images.describeIds(name, imageIdsOf(input));
-    return { imageDetails: images.map((image) => imageDetailShape(context, image)) };
+    return { imageDetails: await imageDetailShapes(context, images) };
   }
   const limit = (input.maxResults as number | undefined) ?? DEFAULT_PAGE_SIZE;
   const after = decodeNextToken(input.nextToken);
@@ -94,7 +107,7 @@ const describeImages: Operation = async (context) => {
   }
   const rows = await registry.images.describe(name, { tagStatus: tagStatusOf(input), after, limit: limit + 1 });
   const { items, nextToken } = page(rows, limit, (image) => image.digest);
-  return { imageDetails: items.map((image) => imageDetailShape(context, image)), ...(nextToken ? { nextToken } : {}) };
+  return { imageDetails: await imageDetailShapes(context, items), ...(nextToken ? { nextToken } : {}) };
 };
 
 const batchGetImage: Operation = async ({ input, registry }) => {

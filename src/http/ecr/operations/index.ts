@@ -7,6 +7,7 @@ import { policyOperations } from './policies.js';
 import { registryOperations } from './registry.js';
 import { repositoryOperations } from './repositories.js';
 import { resourceTagOperations } from './resource-tags.js';
+import { scanningOperations } from './scanning.js';
 
 /** Every control-plane operation Stowage answers, by its name in the service model. */
 export const ECR_OPERATIONS: Record<string, Operation> = {
@@ -18,4 +19,5 @@ export const ECR_OPERATIONS: Record<string, Operation> = {
   ...lifecycleOperations,
   ...resourceTagOperations,
   ...registryOperations,
+  ...scanningOperations,
 };

@@ -1,0 +1,105 @@
+/**
+ * One scan of one image: its inventory (read from its layers once per manifest digest and
+ * kept, so rescans only match again), matched against the vulnerability database, the
+ * findings recorded against the image's earlier ones.
+ *
+ * Outcomes, as ECR reports them: COMPLETE (ACTIVE for an ENHANCED scan of a repository
+ * scanned continuously: the image stays monitored); UNSUPPORTED_IMAGE for what is not a container
+ * image (an index, whose images are scanned one by one; an artifact) and for an image whose
+ * distribution scanning does not cover when only OS packages are scanned (BASIC); FAILED
+ * when the layers cannot be read.
+ */
+import { openBlobStream } from '../registry/blob-content.js';
+import type { RegistryContext } from '../registry/context.js';
+import type { Digest } from '../registry/digest.js';
+import { INDEX_TYPES } from '../registry/media-types.js';
+import { findManifestContents } from '../storage/meta/images.js';
+import { getInventory, getScanningConfiguration, putInventory, recordFindings, repositoryOf, type ScanKey, type ScanStatus } from '../storage/meta/scans.js';
+import { findRepositoryDetails } from '../storage/meta/repositories.js';
+import { DEFAULT_SCANNING_CONFIGURATION, effectiveScanning } from './configuration.js';
+import { databaseState } from '../storage/meta/vulndb.js';
+import type { LayerSource } from './filesystem-view.js';
+import { findingsOf, severityCounts } from './findings.js';
+import { takeInventory, type Inventory } from './inventory.js';
+import { distributionSupported, matchInventory } from './match.js';
+
+/** Configuration media types of container images; anything else is an artifact. */
+const IMAGE_CONFIG_TYPES = new Set(['application/vnd.oci.image.config.v1+json', 'application/vnd.docker.container.image.v1+json']);
+
+export const UNSUPPORTED_DESCRIPTION = 'The operating system and/or package manager are not supported.';
+
+export interface ScanResult {
+  status: ScanStatus;
+  description: string | null;
+  counts: Record<string, number> | null;
+  vulndbUpdatedAt: number | null;
+}
+
+class UnsupportedImage extends Error {}
+
+export async function scanImage(context: RegistryContext, key: ScanKey, scanType: 'BASIC' | 'ENHANCED'): Promise<ScanResult> {
+  let inventory: Inventory;
+  try {
+    inventory = await inventoryOf(context, key);
+  } catch (error) {
+    if (error instanceof UnsupportedImage) return { status: 'UNSUPPORTED_IMAGE', description: error.message, counts: null, vulndbUpdatedAt: null };
+    throw error;
+  }
+  const languages = scanType === 'ENHANCED';
+  if (!distributionSupported(inventory) && (!languages || inventory.languagePackages.length === 0)) {
+    return { status: 'UNSUPPORTED_IMAGE', description: UNSUPPORTED_DESCRIPTION, counts: null, vulndbUpdatedAt: null };
+  }
+  const db = context.database.db;
+  const state = await databaseState(db);
+  const matches = await matchInventory(db, inventory, { languages });
+  const findings = findingsOf(matches);
+  const now = context.now();
+  await context.database.transaction((trx) => recordFindings(trx, key, findings, now));
+  const continuous = scanType === 'ENHANCED' && (await scannedContinuously(context, key));
+  return {
+    status: continuous ? 'ACTIVE' : 'COMPLETE',
+    description: continuous ? 'Continuous scan is selected for image.' : 'The scan was completed successfully.',
+    counts: severityCounts(findings),
+    vulndbUpdatedAt: state?.updatedAt ?? null,
+  };
+}
+
+/** Whether the image's repository is scanned with CONTINUOUS_SCAN now. */
+async function scannedContinuously(context: RegistryContext, key: ScanKey): Promise<boolean> {
+  const db = context.database.db;
+  const repository = await repositoryOf(db, key.repositoryId);
+  if (!repository) return false;
+  const configuration = (await getScanningConfiguration(db, repository.registryId)) ?? DEFAULT_SCANNING_CONFIGURATION;
+  const details = await findRepositoryDetails(db, repository.registryId, repository.name);
+  return effectiveScanning(configuration, repository.name, details?.scanOnPush ?? false).scanFrequency === 'CONTINUOUS_SCAN';
+}
+
+/** The image's inventory: recorded, or read from its layers and recorded. */
+export async function inventoryOf(context: RegistryContext, key: ScanKey): Promise<Inventory> {
+  const db = context.database.db;
+  const recorded = await getInventory(db, key.manifestDigest);
+  if (recorded) return JSON.parse(recorded) as Inventory;
+  const manifest = (await findManifestContents(db, key.repositoryId, [key.manifestDigest])).get(key.manifestDigest);
+  if (!manifest) throw new Error(`manifest ${key.manifestDigest} is gone`);
+  if (INDEX_TYPES.has(manifest.mediaType)) throw new UnsupportedImage('An image index is scanned as the images it lists.');
+  const parsed = JSON.parse(Buffer.from(manifest.content).toString('utf8')) as {
+    config?: { mediaType?: string };
+    layers?: { mediaType: string; digest: string; size: number }[];
+  };
+  if (!parsed.config?.mediaType || !IMAGE_CONFIG_TYPES.has(parsed.config.mediaType)) {
+    throw new UnsupportedImage(`Artifacts of configuration type ${parsed.config?.mediaType ?? 'unknown'} are not container images.`);
+  }
+  const layers: LayerSource[] = (parsed.layers ?? [])
+    .filter((layer) => !layer.mediaType.includes('.nondistributable.') && !layer.mediaType.includes('.foreign.'))
+    .map((layer) => ({
+      mediaType: layer.mediaType,
+      async open() {
+        const stream = await openBlobStream(context, { digest: layer.digest as Digest, size: layer.size });
+        if (!stream) throw new Error(`layer ${layer.digest} content is missing`);
+        return stream;
+      },
+    }));
+  const inventory = await takeInventory(layers);
+  await putInventory(db, key.manifestDigest, JSON.stringify(inventory), context.now());
+  return inventory;
+}

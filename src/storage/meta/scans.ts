@@ -1,0 +1,317 @@
+import type { RegistryScanningConfiguration } from '../../scanning/configuration.js';
+import type { Queryable } from './schema.js';
+
+export interface ScanKey {
+  repositoryId: number;
+  manifestDigest: string;
+}
+
+/** ACTIVE: scanned, and monitored continuously (ENHANCED with CONTINUOUS_SCAN), as ECR says it. */
+export type ScanStatus = 'PENDING' | 'IN_PROGRESS' | 'COMPLETE' | 'ACTIVE' | 'FAILED' | 'UNSUPPORTED_IMAGE' | 'FINDINGS_UNAVAILABLE';
+
+/** Whether a scan in this status has findings to show. */
+export function hasFindings(status: ScanStatus): boolean {
+  return status === 'COMPLETE' || status === 'ACTIVE';
+}
+
+/** The registry and name of a repository, by id. */
+export async function repositoryOf(db: Queryable, repositoryId: number): Promise<{ registryId: string; name: string } | undefined> {
+  const row = await db.selectFrom('repositories').select(['registry_id', 'name']).where('id', '=', repositoryId).executeTakeFirst();
+  return row && { registryId: row.registry_id, name: row.name };
+}
+
+export interface ScanRecord extends ScanKey {
+  scanType: 'BASIC' | 'ENHANCED';
+  status: ScanStatus;
+  description: string | null;
+  requestedAt: number;
+  completedAt: number | null;
+  vulndbUpdatedAt: number | null;
+  /** Active findings per severity, once complete. */
+  counts: Record<string, number> | null;
+}
+
+export interface FindingRecord {
+  key: string;
+  severity: string;
+  status: 'ACTIVE' | 'CLOSED';
+  firstObservedAt: number;
+  lastObservedAt: number;
+  updatedAt: number;
+  finding: unknown;
+}
+
+export async function getScanningConfiguration(db: Queryable, registryId: string): Promise<RegistryScanningConfiguration | undefined> {
+  const row = await db.selectFrom('scanning_configurations').selectAll().where('registry_id', '=', registryId).executeTakeFirst();
+  return row && { scanType: row.scan_type, rules: JSON.parse(row.rules) as RegistryScanningConfiguration['rules'] };
+}
+
+export async function putScanningConfiguration(db: Queryable, registryId: string, configuration: RegistryScanningConfiguration): Promise<void> {
+  const values = { scan_type: configuration.scanType, rules: JSON.stringify(configuration.rules) };
+  await db
+    .insertInto('scanning_configurations')
+    .values({ registry_id: registryId, ...values })
+    .onConflict((oc) => oc.column('registry_id').doUpdateSet(values))
+    .execute();
+}
+
+/** Queues a scan of an image (again): PENDING, its findings kept for the rescan to update. */
+export async function requestScan(db: Queryable, key: ScanKey, scanType: 'BASIC' | 'ENHANCED', now: number): Promise<void> {
+  const values = { scan_type: scanType, status: 'PENDING', description: null, requested_at: now, claimed_at: null };
+  await db
+    .insertInto('image_scans')
+    .values({ repository_id: key.repositoryId, manifest_digest: key.manifestDigest, ...values, completed_at: null, vulndb_updated_at: null, counts: null })
+    .onConflict((oc) => oc.columns(['repository_id', 'manifest_digest']).doUpdateSet(values))
+    .execute();
+}
+
+/**
+ * Takes the oldest waiting scan, or one whose worker stopped sending heartbeats (its process
+ * died): resolves to it, or undefined when there is none. The conditional update makes sure
+ * two workers never take the same scan.
+ */
+export async function claimNextScan(db: Queryable, now: number, staleBefore: number): Promise<(ScanKey & { scanType: 'BASIC' | 'ENHANCED' }) | undefined> {
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const candidate = await db
+      .selectFrom('image_scans')
+      .select(['repository_id', 'manifest_digest', 'scan_type', 'requested_at'])
+      .where((eb) => eb.or([eb('status', '=', 'PENDING'), eb.and([eb('status', '=', 'IN_PROGRESS'), eb('claimed_at', '<', staleBefore)])]))
+      .orderBy('requested_at')
+      .limit(1)
+      .executeTakeFirst();
+    if (!candidate) return undefined;
+    const result = await db
+      .updateTable('image_scans')
+      .set({ status: 'IN_PROGRESS', claimed_at: now })
+      .where('repository_id', '=', candidate.repository_id)
+      .where('manifest_digest', '=', candidate.manifest_digest)
+      .where('requested_at', '=', candidate.requested_at)
+      .where((eb) => eb.or([eb('status', '=', 'PENDING'), eb.and([eb('status', '=', 'IN_PROGRESS'), eb('claimed_at', '<', staleBefore)])]))
+      .executeTakeFirst();
+    if (Number(result.numUpdatedRows) === 1) {
+      return { repositoryId: Number(candidate.repository_id), manifestDigest: candidate.manifest_digest, scanType: candidate.scan_type };
+    }
+  }
+  return undefined;
+}
+
+export async function heartbeatScan(db: Queryable, key: ScanKey, now: number): Promise<void> {
+  await db
+    .updateTable('image_scans')
+    .set({ claimed_at: now })
+    .where('repository_id', '=', key.repositoryId)
+    .where('manifest_digest', '=', key.manifestDigest)
+    .where('status', '=', 'IN_PROGRESS')
+    .execute();
+}
+
+/** Ends a scan; resolves to false when the scan was requested again meanwhile (it stays queued). */
+export async function finishScan(
+  db: Queryable,
+  key: ScanKey,
+  claimedAt: number,
+  outcome: { status: ScanStatus; description: string | null; counts: Record<string, number> | null; vulndbUpdatedAt: number | null },
+  now: number,
+): Promise<boolean> {
+  const result = await db
+    .updateTable('image_scans')
+    .set({
+      status: outcome.status,
+      description: outcome.description,
+      counts: outcome.counts && JSON.stringify(outcome.counts),
+      vulndb_updated_at: outcome.vulndbUpdatedAt,
+      completed_at: now,
+      claimed_at: null,
+    })
+    .where('repository_id', '=', key.repositoryId)
+    .where('manifest_digest', '=', key.manifestDigest)
+    .where('status', '=', 'IN_PROGRESS')
+    .where('claimed_at', '>=', claimedAt)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
+
+function toScanRecord(row: {
+  repository_id: number;
+  manifest_digest: string;
+  scan_type: 'BASIC' | 'ENHANCED';
+  status: string;
+  description: string | null;
+  requested_at: number;
+  completed_at: number | null;
+  vulndb_updated_at: number | null;
+  counts: string | null;
+}): ScanRecord {
+  return {
+    repositoryId: Number(row.repository_id),
+    manifestDigest: row.manifest_digest,
+    scanType: row.scan_type,
+    status: row.status as ScanStatus,
+    description: row.description,
+    requestedAt: Number(row.requested_at),
+    completedAt: row.completed_at === null ? null : Number(row.completed_at),
+    vulndbUpdatedAt: row.vulndb_updated_at === null ? null : Number(row.vulndb_updated_at),
+    counts: row.counts === null ? null : (JSON.parse(row.counts) as Record<string, number>),
+  };
+}
+
+export async function findScan(db: Queryable, key: ScanKey): Promise<ScanRecord | undefined> {
+  const row = await db
+    .selectFrom('image_scans')
+    .selectAll()
+    .where('repository_id', '=', key.repositoryId)
+    .where('manifest_digest', '=', key.manifestDigest)
+    .executeTakeFirst();
+  return row && toScanRecord(row);
+}
+
+/** The scans of some images of a repository, by manifest digest. */
+export async function findScans(db: Queryable, repositoryId: number, digests: string[]): Promise<Map<string, ScanRecord>> {
+  if (digests.length === 0) return new Map();
+  const rows = await db.selectFrom('image_scans').selectAll().where('repository_id', '=', repositoryId).where('manifest_digest', 'in', digests).execute();
+  return new Map(rows.map((row) => [row.manifest_digest, toScanRecord(row)]));
+}
+
+/**
+ * Records what a scan found: findings seen before keep their first observation (a closed one
+ * found again is active again), new ones start now, active ones not found any more close.
+ */
+export async function recordFindings(
+  trx: Queryable,
+  key: ScanKey,
+  findings: { key: string; severity: string; finding: unknown }[],
+  now: number,
+): Promise<void> {
+  const existing = await trx
+    .selectFrom('image_findings')
+    .select(['finding_key', 'status'])
+    .where('repository_id', '=', key.repositoryId)
+    .where('manifest_digest', '=', key.manifestDigest)
+    .execute();
+  const known = new Map(existing.map((row) => [row.finding_key, row.status]));
+  const current = new Set<string>();
+  for (const finding of findings) {
+    current.add(finding.key);
+    const document = JSON.stringify(finding.finding);
+    if (known.has(finding.key)) {
+      await trx
+        .updateTable('image_findings')
+        .set({ severity: finding.severity, status: 'ACTIVE', last_observed_at: now, updated_at: now, finding: document })
+        .where('repository_id', '=', key.repositoryId)
+        .where('manifest_digest', '=', key.manifestDigest)
+        .where('finding_key', '=', finding.key)
+        .execute();
+    } else {
+      await trx
+        .insertInto('image_findings')
+        .values({
+          repository_id: key.repositoryId,
+          manifest_digest: key.manifestDigest,
+          finding_key: finding.key,
+          severity: finding.severity,
+          status: 'ACTIVE',
+          first_observed_at: now,
+          last_observed_at: now,
+          updated_at: now,
+          finding: document,
+        })
+        .execute();
+    }
+  }
+  const gone = [...known].filter(([findingKey, status]) => status === 'ACTIVE' && !current.has(findingKey)).map(([findingKey]) => findingKey);
+  for (let i = 0; i < gone.length; i += 500) {
+    await trx
+      .updateTable('image_findings')
+      .set({ status: 'CLOSED', updated_at: now })
+      .where('repository_id', '=', key.repositoryId)
+      .where('manifest_digest', '=', key.manifestDigest)
+      .where('finding_key', 'in', gone.slice(i, i + 500))
+      .execute();
+  }
+}
+
+/** Findings of an image's scan in a stable order (severity rank, then key), a page at a time. */
+export async function listFindings(db: Queryable, key: ScanKey, options: { status?: 'ACTIVE' | 'CLOSED'; offset: number; limit: number }): Promise<FindingRecord[]> {
+  let query = db
+    .selectFrom('image_findings')
+    .selectAll()
+    .where('repository_id', '=', key.repositoryId)
+    .where('manifest_digest', '=', key.manifestDigest);
+  if (options.status) query = query.where('status', '=', options.status);
+  const rows = await query
+    .orderBy((eb) =>
+      eb
+        .case()
+        .when('severity', '=', 'CRITICAL')
+        .then(0)
+        .when('severity', '=', 'HIGH')
+        .then(1)
+        .when('severity', '=', 'MEDIUM')
+        .then(2)
+        .when('severity', '=', 'LOW')
+        .then(3)
+        .when('severity', '=', 'INFORMATIONAL')
+        .then(4)
+        .else(5)
+        .end(),
+    )
+    .orderBy('finding_key')
+    .offset(options.offset)
+    .limit(options.limit)
+    .execute();
+  return rows.map((row) => ({
+    key: row.finding_key,
+    severity: row.severity,
+    status: row.status,
+    firstObservedAt: Number(row.first_observed_at),
+    lastObservedAt: Number(row.last_observed_at),
+    updatedAt: Number(row.updated_at),
+    finding: JSON.parse(row.finding) as unknown,
+  }));
+}
+
+export async function getInventory(db: Queryable, manifestDigest: string): Promise<string | undefined> {
+  const row = await db.selectFrom('image_inventories').select('inventory').where('manifest_digest', '=', manifestDigest).executeTakeFirst();
+  return row?.inventory;
+}
+
+export async function putInventory(db: Queryable, manifestDigest: string, inventory: string, now: number): Promise<void> {
+  await db
+    .insertInto('image_inventories')
+    .values({ manifest_digest: manifestDigest, inventory, created_at: now })
+    .onConflict((oc) => oc.column('manifest_digest').doNothing())
+    .execute();
+}
+
+export interface ScannedInventory extends ScanKey {
+  registryId: string;
+  repositoryName: string;
+  inventory: string;
+}
+
+/** Finished scans of ENHANCED type, with their image's recorded inventory, in pages (key order). */
+export async function enhancedScansWithInventories(db: Queryable, after: ScanKey | undefined, limit: number): Promise<ScannedInventory[]> {
+  let query = db
+    .selectFrom('image_scans')
+    .innerJoin('image_inventories', 'image_inventories.manifest_digest', 'image_scans.manifest_digest')
+    .innerJoin('repositories', 'repositories.id', 'image_scans.repository_id')
+    .select(['image_scans.repository_id', 'image_scans.manifest_digest', 'repositories.registry_id', 'repositories.name', 'image_inventories.inventory'])
+    .where('image_scans.status', 'in', ['COMPLETE', 'ACTIVE'])
+    .where('image_scans.scan_type', '=', 'ENHANCED');
+  if (after) {
+    query = query.where((eb) =>
+      eb.or([
+        eb('image_scans.repository_id', '>', after.repositoryId),
+        eb.and([eb('image_scans.repository_id', '=', after.repositoryId), eb('image_scans.manifest_digest', '>', after.manifestDigest)]),
+      ]),
+    );
+  }
+  const rows = await query.orderBy('image_scans.repository_id').orderBy('image_scans.manifest_digest').limit(limit).execute();
+  return rows.map((row) => ({
+    repositoryId: Number(row.repository_id),
+    manifestDigest: row.manifest_digest,
+    registryId: row.registry_id,
+    repositoryName: row.name,
+    inventory: row.inventory,
+  }));
+}

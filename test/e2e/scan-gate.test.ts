@@ -1,0 +1,113 @@
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildImage, dockerRef, skopeo, toolsAvailable } from '../helpers/images.js';
+import { STOWAGE_MAIN } from '../helpers/process.js';
+import { startTestServer, TEST_ROOT_CREDENTIALS, type TestServer } from '../helpers/server.js';
+import { osvAdvisories, writeAdvisoryZip } from '../scanning/osv-fixture.js';
+
+const tools = toolsAvailable('aws', 'skopeo', 'umoci');
+
+/**
+ * The CI gate of the project's reference material (seed 004): push an image to a repository
+ * that scans on push, wait for the scan, read the CRITICAL count with
+ * `aws ecr describe-image-scan-findings --query imageScanFindings.findingSeverityCounts.CRITICAL`
+ * and fail the build on CRITICAL findings. The vulnerability database is imported with
+ * `stowage vulndb import` as its own process beside the serving registry, the image is
+ * built with umoci and pushed with skopeo, the AWS CLI finds the registry through
+ * AWS_ENDPOINT_URL_ECR, so the gate script runs as written (the fixed `sleep 30` replaced by
+ * the CLI's waiter for the scan).
+ */
+const GATE_SCRIPT = `
+aws ecr wait image-scan-complete --repository-name $ECR_REPOSITORY --image-id imageTag=$IMAGE_TAG
+CRITICAL=$(aws ecr describe-image-scan-findings \\
+  --repository-name $ECR_REPOSITORY \\
+  --image-id imageTag=$IMAGE_TAG \\
+  --query 'imageScanFindings.findingSeverityCounts.CRITICAL' \\
+  --output text 2>/dev/null || echo "0")
+if [ "$CRITICAL" != "0" ] && [ "$CRITICAL" != "None" ]; then
+  echo "CRITICAL vulnerabilities found: $CRITICAL"
+  exit 1
+fi
+echo "no CRITICAL vulnerabilities"
+`;
+
+function dpkgStatus(opensslVersion: string): string {
+  return ['Package: openssl', 'Status: install ok installed', 'Architecture: amd64', `Version: ${opensslVersion}`, ''].join('\n');
+}
+
+const DEBIAN_RELEASE = 'PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\nVERSION_ID="12"\nID=debian\n';
+
+describe.skipIf(!tools)('the scan-on-push CI gate with the AWS CLI', () => {
+  let server: TestServer;
+  let work: string;
+  let configDir: string;
+
+  beforeAll(async () => {
+    server = await startTestServer({ dialect: 'sqlite' });
+    work = fs.mkdtempSync(path.join(os.tmpdir(), 'stowage-scan-gate-'));
+    configDir = fs.mkdtempSync(path.join(os.tmpdir(), 'stowage-aws-gate-'));
+    fs.writeFileSync(path.join(configDir, 'config'), '');
+    fs.writeFileSync(path.join(configDir, 'credentials'), '');
+  });
+  afterAll(async () => {
+    await server?.close();
+    for (const dir of [work, configDir]) if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  function run(command: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<{ code: number | null; stdout: string; stderr: string }> {
+    return new Promise((resolve, reject) => {
+      const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (chunk) => (stdout += String(chunk)));
+      child.stderr.on('data', (chunk) => (stderr += String(chunk)));
+      child.once('error', reject);
+      child.once('close', (code) => resolve({ code, stdout, stderr }));
+    });
+  }
+
+  function awsEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+    return {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      AWS_ACCESS_KEY_ID: TEST_ROOT_CREDENTIALS.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: TEST_ROOT_CREDENTIALS.secretAccessKey,
+      AWS_DEFAULT_REGION: 'us-east-1',
+      AWS_CONFIG_FILE: path.join(configDir, 'config'),
+      AWS_SHARED_CREDENTIALS_FILE: path.join(configDir, 'credentials'),
+      AWS_EC2_METADATA_DISABLED: 'true',
+      AWS_ENDPOINT_URL_ECR: server.url,
+      AWS_PAGER: '',
+      ...extra,
+    };
+  }
+
+  it('imports the database with the CLI, then fails the build on CRITICAL findings and passes a fixed image', async () => {
+    const zip = writeAdvisoryZip(path.join(work, 'debian-all.zip'), osvAdvisories());
+    const imported = await run(process.execPath, [STOWAGE_MAIN, 'vulndb', 'import', zip, '--data-dir', server.dataDir, '--database-url', `sqlite:${server.dataDir}/metadata.sqlite`]);
+    expect(imported.code, imported.stderr).toBe(0);
+    expect(JSON.parse(imported.stdout)).toMatchObject({ read: 8, imported: 7, withdrawn: 1, invalid: 0, database: { updatedAt: '2024-01-13T00:00:00.000Z', advisories: 7 } });
+    const status = await run(process.execPath, [STOWAGE_MAIN, 'vulndb', 'status', '--data-dir', server.dataDir, '--database-url', `sqlite:${server.dataDir}/metadata.sqlite`]);
+    expect(JSON.parse(status.stdout)).toMatchObject({ updatedAt: '2024-01-13T00:00:00.000Z', advisories: 7 });
+
+    const created = await run('aws', ['ecr', 'create-repository', '--repository-name', 'ci/api', '--image-scanning-configuration', 'scanOnPush=true'], awsEnv());
+    expect(created.code, created.stderr).toBe(0);
+
+    const layout = path.join(work, 'layout');
+    await buildImage(layout, 'vulnerable', { layers: [{ 'etc/os-release': DEBIAN_RELEASE, 'var/lib/dpkg/status': dpkgStatus('3.0.9-1~deb12u1') }] });
+    await buildImage(layout, 'fixed', { layers: [{ 'etc/os-release': DEBIAN_RELEASE, 'var/lib/dpkg/status': dpkgStatus('3.0.11-1~deb12u2') }] });
+    for (const [tag, target] of [['vulnerable', 'c0ffee1'], ['fixed', 'c0ffee2']] as const) {
+      await skopeo(['copy', '--dest-tls-verify=false', `oci:${layout}:${tag}`, dockerRef(server.host, 'ci/api', target)]);
+    }
+
+    const failing = await run('bash', ['-c', GATE_SCRIPT], awsEnv({ ECR_REPOSITORY: 'ci/api', IMAGE_TAG: 'c0ffee1' }));
+    expect(failing.stdout.trim(), failing.stderr).toBe('CRITICAL vulnerabilities found: 1');
+    expect(failing.code).toBe(1);
+    const passing = await run('bash', ['-c', GATE_SCRIPT], awsEnv({ ECR_REPOSITORY: 'ci/api', IMAGE_TAG: 'c0ffee2' }));
+    expect(passing.stdout.trim(), passing.stderr).toBe('no CRITICAL vulnerabilities');
+    expect(passing.code).toBe(0);
+  }, 120_000);
+});

@@ -1,0 +1,228 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import {
+  BatchGetRepositoryScanningConfigurationCommand,
+  CreateRepositoryCommand,
+  DescribeImagesCommand,
+  DescribeImageScanFindingsCommand,
+  GetRegistryScanningConfigurationCommand,
+  PutImageScanningConfigurationCommand,
+  PutRegistryScanningConfigurationCommand,
+  StartImageScanCommand,
+  type ImageScanFinding,
+} from '@aws-sdk/client-ecr';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import pino from 'pino';
+import { queueRescans } from '../../src/scanning/rescan.js';
+import { startScanWorker } from '../../src/scanning/worker.js';
+import { importAdvisories } from '../../src/scanning/vulndb/import.js';
+import { testDialects } from '../helpers/databases.js';
+import { awsErrorOf, useEcrServer } from '../helpers/ecr-client.js';
+import { OciClient, sha256 } from '../helpers/oci-client.js';
+import { alpineLayers, debianLayers, laterAdvisory, nodeAppLayers, osvAdvisories, pushLayers, writeAdvisoryDirectory, writeAdvisoryZip } from '../scanning/osv-fixture.js';
+
+/** What a finding is, for comparing finding sets exactly. */
+function basicKey(finding: ImageScanFinding): string {
+  const attribute = (key: string) => finding.attributes?.find((a) => a.key === key)?.value;
+  return `${finding.name} ${attribute('package_name')} ${attribute('package_version')} ${finding.severity}`;
+}
+
+describe.each(testDialects())('image scanning through the ECR API on %s', (dialect) => {
+  const env = useEcrServer({ dialect });
+  let oci: OciClient;
+  let dir: string;
+
+  beforeAll(async () => {
+    oci = new OciClient(env.server.url);
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stowage-scan-api-'));
+    const imported = await importAdvisories(env.server.registry.context.database, writeAdvisoryZip(path.join(dir, 'all.zip'), osvAdvisories()), { now: () => Date.now() });
+    expect(imported.summary).toMatchObject({ read: 8, imported: 7, withdrawn: 1, invalid: 0 });
+  });
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  const scanned = () => env.server.scanWorker.idle();
+
+  it('scans on push: exactly the vulnerable installed packages, by source package, never what a whiteout deleted', async () => {
+    await env.ecr.send(new CreateRepositoryCommand({ repositoryName: 'scan/debian', imageScanningConfiguration: { scanOnPush: true } }));
+    const digest = await pushLayers(oci, 'scan/debian', 'v1', debianLayers());
+    await scanned();
+    const result = await env.ecr.send(new DescribeImageScanFindingsCommand({ repositoryName: 'scan/debian', imageId: { imageTag: 'v1' } }));
+    expect(result.imageScanStatus?.status).toBe('COMPLETE');
+    expect(result.imageId).toEqual({ imageDigest: digest, imageTag: 'v1' });
+    const findings = result.imageScanFindings!;
+    expect(findings.findings!.map(basicKey).sort()).toEqual(
+      ['CVE-2023-0001 libssl3 3.0.9-1~deb12u1 CRITICAL', 'CVE-2023-0001 openssl 3.0.9-1~deb12u1 CRITICAL', 'CVE-2023-0005 tar 1.34+dfsg-1.2 MEDIUM'].sort(),
+    );
+    expect(findings.findingSeverityCounts).toEqual({ CRITICAL: 2, MEDIUM: 1 });
+    expect(findings.vulnerabilitySourceUpdatedAt).toEqual(new Date('2024-01-13T00:00:00Z'));
+    const openssl = findings.findings!.find((f) => f.attributes?.some((a) => a.value === 'openssl'))!;
+    expect(openssl.uri).toBe('https://security-tracker.debian.org/tracker/CVE-2023-0001');
+    expect(openssl.attributes).toEqual(expect.arrayContaining([{ key: 'CVSS3_SCORE', value: '9.8' }, { key: 'CVSS3_VECTOR', value: 'CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H' }]));
+
+    // Pages in severity order.
+    const first = await env.ecr.send(new DescribeImageScanFindingsCommand({ repositoryName: 'scan/debian', imageId: { imageDigest: digest }, maxResults: 2 }));
+    expect(first.imageScanFindings!.findings!.map((f) => f.severity)).toEqual(['CRITICAL', 'CRITICAL']);
+    const second = await env.ecr.send(new DescribeImageScanFindingsCommand({ repositoryName: 'scan/debian', imageId: { imageDigest: digest }, maxResults: 2, nextToken: first.nextToken }));
+    expect(second.imageScanFindings!.findings!.map((f) => f.severity)).toEqual(['MEDIUM']);
+    expect(second.nextToken).toBeUndefined();
+
+    const described = await env.ecr.send(new DescribeImagesCommand({ repositoryName: 'scan/debian' }));
+    expect(described.imageDetails![0]).toMatchObject({
+      imageScanStatus: { status: 'COMPLETE' },
+      imageScanFindingsSummary: { findingSeverityCounts: { CRITICAL: 2, MEDIUM: 1 } },
+    });
+  });
+
+  it('scans Alpine images by apk version order', async () => {
+    await env.ecr.send(new CreateRepositoryCommand({ repositoryName: 'scan/alpine', imageScanningConfiguration: { scanOnPush: true } }));
+    await pushLayers(oci, 'scan/alpine', 'v1', alpineLayers());
+    await scanned();
+    const result = await env.ecr.send(new DescribeImageScanFindingsCommand({ repositoryName: 'scan/alpine', imageId: { imageTag: 'v1' } }));
+    expect(result.imageScanFindings!.findings!.map(basicKey)).toEqual(['CVE-2023-0007 busybox 1.36.1-r15 CRITICAL']);
+  });
+
+  it('scans manually once a day, refuses indexes, reports artifacts and unknown distributions as unsupported', async () => {
+    await env.ecr.send(new CreateRepositoryCommand({ repositoryName: 'scan/manual' }));
+    const digest = await pushLayers(oci, 'scan/manual', 'v1', debianLayers());
+    await scanned();
+    const before = await awsErrorOf(env.ecr.send(new DescribeImageScanFindingsCommand({ repositoryName: 'scan/manual', imageId: { imageTag: 'v1' } })));
+    expect(before.name).toBe('ScanNotFoundException');
+
+    const started = await env.ecr.send(new StartImageScanCommand({ repositoryName: 'scan/manual', imageId: { imageTag: 'v1' } }));
+    expect(started).toMatchObject({ imageId: { imageDigest: digest, imageTag: 'v1' }, imageScanStatus: { status: 'IN_PROGRESS' } });
+    await scanned();
+    const result = await env.ecr.send(new DescribeImageScanFindingsCommand({ repositoryName: 'scan/manual', imageId: { imageTag: 'v1' } }));
+    expect(result.imageScanFindings!.findingSeverityCounts).toEqual({ CRITICAL: 2, MEDIUM: 1 });
+    const again = await awsErrorOf(env.ecr.send(new StartImageScanCommand({ repositoryName: 'scan/manual', imageId: { imageDigest: digest } })));
+    expect(again.name).toBe('LimitExceededException');
+
+    const child = await oci.fetch(`/v2/scan/manual/manifests/${digest}`, { headers: { Accept: 'application/vnd.oci.image.manifest.v1+json' } });
+    const size = (await child.arrayBuffer()).byteLength;
+    const index = JSON.stringify({
+      schemaVersion: 2,
+      mediaType: 'application/vnd.oci.image.index.v1+json',
+      manifests: [{ mediaType: 'application/vnd.oci.image.manifest.v1+json', digest, size, platform: { architecture: 'amd64', os: 'linux' } }],
+    });
+    expect((await oci.pushManifest('scan/manual', 'multi', index, 'application/vnd.oci.image.index.v1+json')).status).toBe(201);
+    const refused = await awsErrorOf(env.ecr.send(new StartImageScanCommand({ repositoryName: 'scan/manual', imageId: { imageTag: 'multi' } })));
+    expect(refused.name).toBe('UnsupportedImageTypeException');
+
+    await pushLayers(oci, 'scan/manual', 'artifact', debianLayers(), 'application/vnd.example.sbom.v1+json');
+    await env.ecr.send(new StartImageScanCommand({ repositoryName: 'scan/manual', imageId: { imageTag: 'artifact' } }));
+    await pushLayers(oci, 'scan/manual', 'scratch', [[{ name: 'bin/app', content: 'binary' }]]);
+    await env.ecr.send(new StartImageScanCommand({ repositoryName: 'scan/manual', imageId: { imageTag: 'scratch' } }));
+    await scanned();
+    for (const tag of ['artifact', 'scratch']) {
+      const unsupported = await env.ecr.send(new DescribeImageScanFindingsCommand({ repositoryName: 'scan/manual', imageId: { imageTag: tag } }));
+      expect(unsupported.imageScanStatus?.status, tag).toBe('UNSUPPORTED_IMAGE');
+      expect(unsupported.imageScanFindings).toBeUndefined();
+    }
+    const missing = await awsErrorOf(env.ecr.send(new StartImageScanCommand({ repositoryName: 'scan/manual', imageId: { imageTag: 'nope' } })));
+    expect(missing.name).toBe('ImageNotFoundException');
+  });
+
+  it('stores the registry scanning configuration and says what applies to each repository', async () => {
+    expect((await env.ecr.send(new GetRegistryScanningConfigurationCommand({}))).scanningConfiguration).toEqual({ scanType: 'BASIC', rules: [] });
+    const invalid = await awsErrorOf(
+      env.ecr.send(new PutRegistryScanningConfigurationCommand({ scanType: 'BASIC', rules: [{ scanFrequency: 'CONTINUOUS_SCAN', repositoryFilters: [{ filter: '*', filterType: 'WILDCARD' }] }] })),
+    );
+    expect(invalid.name).toBe('ValidationException');
+    const rules = [{ scanFrequency: 'SCAN_ON_PUSH' as const, repositoryFilters: [{ filter: 'team-*', filterType: 'WILDCARD' as const }] }];
+    const put = await env.ecr.send(new PutRegistryScanningConfigurationCommand({ scanType: 'BASIC', rules }));
+    expect(put.registryScanningConfiguration).toEqual({ scanType: 'BASIC', rules });
+    await env.ecr.send(new CreateRepositoryCommand({ repositoryName: 'team-a/app' }));
+    await env.ecr.send(new CreateRepositoryCommand({ repositoryName: 'other/app' }));
+    await env.ecr.send(new PutImageScanningConfigurationCommand({ repositoryName: 'other/app', imageScanningConfiguration: { scanOnPush: false } }));
+    const batch = await env.ecr.send(new BatchGetRepositoryScanningConfigurationCommand({ repositoryNames: ['team-a/app', 'other/app', 'absent/app'] }));
+    expect(batch.scanningConfigurations).toEqual([
+      { repositoryArn: 'arn:aws:ecr:us-east-1:000000000000:repository/team-a/app', repositoryName: 'team-a/app', scanOnPush: true, scanFrequency: 'SCAN_ON_PUSH', appliedScanFilters: rules[0]!.repositoryFilters },
+      { repositoryArn: 'arn:aws:ecr:us-east-1:000000000000:repository/other/app', repositoryName: 'other/app', scanOnPush: false, scanFrequency: 'MANUAL', appliedScanFilters: [] },
+    ]);
+    expect(batch.failures).toEqual([{ repositoryName: 'absent/app', failureCode: 'REPOSITORY_NOT_FOUND', failureReason: 'REPOSITORY_NOT_FOUND' }]);
+
+    // The rule makes pushes to team-a/app scanned.
+    await pushLayers(oci, 'team-a/app', 'v1', alpineLayers());
+    await scanned();
+    const result = await env.ecr.send(new DescribeImageScanFindingsCommand({ repositoryName: 'team-a/app', imageId: { imageTag: 'v1' } }));
+    expect(result.imageScanStatus?.status).toBe('COMPLETE');
+    await env.ecr.send(new PutRegistryScanningConfigurationCommand({ scanType: 'BASIC', rules: [] }));
+  });
+
+  it('enhanced scanning finds language packages, refuses manual scans, and rescans continuously when the database changes', async () => {
+    await env.ecr.send(
+      new PutRegistryScanningConfigurationCommand({ scanType: 'ENHANCED', rules: [{ scanFrequency: 'CONTINUOUS_SCAN', repositoryFilters: [{ filter: 'enhanced/*', filterType: 'WILDCARD' }] }] }),
+    );
+    try {
+      await env.ecr.send(new CreateRepositoryCommand({ repositoryName: 'enhanced/node' }));
+      const digest = await pushLayers(oci, 'enhanced/node', 'v1', nodeAppLayers());
+      await scanned();
+      const manual = await awsErrorOf(env.ecr.send(new StartImageScanCommand({ repositoryName: 'enhanced/node', imageId: { imageTag: 'v1' } })));
+      expect(manual.name).toBe('ValidationException');
+
+      const first = await env.ecr.send(new DescribeImageScanFindingsCommand({ repositoryName: 'enhanced/node', imageId: { imageTag: 'v1' } }));
+      expect(first.imageScanStatus).toEqual({ status: 'ACTIVE', description: 'Continuous scan is selected for image.' });
+      const enhanced = first.imageScanFindings!.enhancedFindings!;
+      expect(enhanced.map((f) => `${f.packageVulnerabilityDetails!.vulnerabilityId} ${f.packageVulnerabilityDetails!.vulnerablePackages![0]!.name}`)).toEqual(['CVE-2021-23337 lodash']);
+      expect(enhanced[0]).toMatchObject({
+        awsAccountId: '000000000000',
+        severity: 'HIGH',
+        status: 'ACTIVE',
+        type: 'PACKAGE_VULNERABILITY',
+        fixAvailable: 'YES',
+        packageVulnerabilityDetails: {
+          vulnerablePackages: [{ name: 'lodash', version: '4.17.20', fixedInVersion: '4.17.21', packageManager: 'NODEPKG', filePath: '/app/package-lock.json' }],
+          relatedVulnerabilities: ['CVE-2021-23337'],
+          source: 'OSV',
+        },
+        resources: [{ type: 'AWS_ECR_CONTAINER_IMAGE', details: { awsEcrContainerImage: { imageHash: digest, repositoryName: 'enhanced/node' } } }],
+      });
+      expect(first.imageScanFindings!.findingSeverityCounts).toEqual({ HIGH: 1 });
+      const firstObserved = enhanced[0]!.firstObservedAt!;
+
+      // A newer database: minimist becomes vulnerable, the lodash advisory is withdrawn.
+      const lodash = osvAdvisories().find((a) => a.id === 'GHSA-aaaa-bbbb-cccc')!;
+      const update = writeAdvisoryDirectory(path.join(dir, 'update'), [laterAdvisory(), { ...lodash, modified: '2024-03-02T00:00:00Z', withdrawn: '2024-03-02T00:00:00Z' }]);
+      const imported = await importAdvisories(env.server.registry.context.database, update, { now: () => Date.now() });
+      expect(imported.summary).toMatchObject({ imported: 1, withdrawn: 1 });
+      expect(await queueRescans(env.server.registry.context, imported.changed)).toBe(1);
+      // Rescans queued by another process (`stowage vulndb import`) are found by the worker's poll; here it is woken at once.
+      env.server.registry.scans.notify();
+      await scanned();
+      const second = await env.ecr.send(new DescribeImageScanFindingsCommand({ repositoryName: 'enhanced/node', imageId: { imageTag: 'v1' } }));
+      const now = second.imageScanFindings!.enhancedFindings!;
+      expect(now.map((f) => f.packageVulnerabilityDetails!.vulnerabilityId)).toEqual(['CVE-2024-0001']);
+      expect(now[0]!.firstObservedAt!.getTime()).toBeGreaterThanOrEqual(firstObserved.getTime());
+      expect(now[0]!.severity).toBe('CRITICAL');
+      expect(second.imageScanFindings!.findingSeverityCounts).toEqual({ CRITICAL: 1 });
+      expect(second.imageScanFindings!.vulnerabilitySourceUpdatedAt).toEqual(new Date('2024-03-02T00:00:00Z'));
+    } finally {
+      await env.ecr.send(new PutRegistryScanningConfigurationCommand({ scanType: 'BASIC', rules: [] }));
+    }
+  });
+});
+
+describe('scan on push', () => {
+  const env = useEcrServer({ dialect: 'sqlite' });
+
+  it('is queued durably with the push and runs after its answer, by whichever worker is running', async () => {
+    // No worker runs: the push is answered, its scan waits.
+    await env.server.scanWorker.stop();
+    const oci = new OciClient(env.server.url);
+    await env.ecr.send(new CreateRepositoryCommand({ repositoryName: 'queued/app', imageScanningConfiguration: { scanOnPush: true } }));
+    const digest = await pushLayers(oci, 'queued/app', 'v1', alpineLayers());
+    const waiting = await env.ecr.send(new DescribeImageScanFindingsCommand({ repositoryName: 'queued/app', imageId: { imageDigest: digest } }));
+    expect(waiting.imageScanStatus?.status).toBe('IN_PROGRESS');
+    expect(waiting.imageScanFindings).toBeUndefined();
+    // A worker started later (as after a restart) takes it.
+    const worker = startScanWorker(env.server.registry, pino({ level: 'silent' }));
+    try {
+      await worker.idle();
+    } finally {
+      await worker.stop();
+    }
+    const done = await env.ecr.send(new DescribeImageScanFindingsCommand({ repositoryName: 'queued/app', imageId: { imageDigest: digest } }));
+    expect(done.imageScanStatus?.status).toBe('COMPLETE');
+    expect(done.imageScanFindings!.findingSeverityCounts).toEqual({});
+  });
+});
