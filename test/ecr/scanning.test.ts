@@ -20,7 +20,19 @@ import { importAdvisories } from '../../src/scanning/vulndb/import.js';
 import { testDialects } from '../helpers/databases.js';
 import { awsErrorOf, useEcrServer } from '../helpers/ecr-client.js';
 import { OciClient, sha256 } from '../helpers/oci-client.js';
-import { alpineLayers, debianLayers, laterAdvisory, nodeAppLayers, osvAdvisories, pushLayers, writeAdvisoryDirectory, writeAdvisoryZip } from '../scanning/osv-fixture.js';
+import {
+  alpineLayers,
+  debianLayers,
+  laterAdvisory,
+  nodeAppLayers,
+  osvAdvisories,
+  polyglotAdvisories,
+  polyglotLayers,
+  pushLayers,
+  writeAdvisoryDirectory,
+  writeAdvisoryZip,
+} from '../scanning/osv-fixture.js';
+import { rpmHeader, sqliteRpmdb } from '../scanning/rpm-fixtures.js';
 
 /** What a finding is, for comparing finding sets exactly. */
 function basicKey(finding: ImageScanFinding): string {
@@ -147,6 +159,40 @@ describe.each(testDialects())('image scanning through the ECR API on %s', (diale
     const result = await env.ecr.send(new DescribeImageScanFindingsCommand({ repositoryName: 'team-a/app', imageId: { imageTag: 'v1' } }));
     expect(result.imageScanStatus?.status).toBe('COMPLETE');
     await env.ecr.send(new PutRegistryScanningConfigurationCommand({ scanType: 'BASIC', rules: [] }));
+  });
+
+  it('enhanced scanning on push finds exactly the vulnerable OS and language packages of a polyglot image', async () => {
+    await importAdvisories(env.server.registry.context.database, writeAdvisoryDirectory(path.join(dir, 'polyglot'), polyglotAdvisories()), { now: () => Date.now() });
+    await env.ecr.send(
+      new PutRegistryScanningConfigurationCommand({ scanType: 'ENHANCED', rules: [{ scanFrequency: 'SCAN_ON_PUSH', repositoryFilters: [{ filter: 'polyglot/*', filterType: 'WILDCARD' }] }] }),
+    );
+    try {
+      await env.ecr.send(new CreateRepositoryCommand({ repositoryName: 'polyglot/app' }));
+      const rpmdb = sqliteRpmdb([
+        rpmHeader({ name: 'openssl-libs', version: '3.0.7', release: '6.el9', epoch: 1, arch: 'x86_64', sourceRpm: 'openssl-3.0.7-6.el9.src.rpm' }),
+        rpmHeader({ name: 'bash', version: '5.1.8', release: '9.el9', arch: 'x86_64', sourceRpm: 'bash-5.1.8-9.el9.src.rpm' }),
+      ]);
+      await pushLayers(oci, 'polyglot/app', 'v1', polyglotLayers(rpmdb));
+      await scanned();
+      const result = await env.ecr.send(new DescribeImageScanFindingsCommand({ repositoryName: 'polyglot/app', imageId: { imageTag: 'v1' } }));
+      expect(result.imageScanStatus?.status).toBe('COMPLETE');
+      const found = result.imageScanFindings!.enhancedFindings!.map((f) => {
+        const pkg = f.packageVulnerabilityDetails!.vulnerablePackages![0]!;
+        return `${f.packageVulnerabilityDetails!.vulnerabilityId} ${pkg.packageManager} ${pkg.name} ${pkg.version} ${pkg.filePath} -> ${pkg.fixedInVersion} ${f.severity}`;
+      });
+      expect(found.sort()).toEqual(
+        [
+          'CVE-2020-28493 PYTHONPKG Jinja2 2.11.2 /usr/lib/python3.11/site-packages/Jinja2-2.11.2.dist-info/METADATA -> 2.11.3 MEDIUM',
+          'CVE-2023-39325 GOBINARY golang.org/x/net v0.15.0 /usr/local/bin/api -> 0.17.0 HIGH',
+          'CVE-2023-45283 GOBINARY stdlib 1.21.0 /usr/local/bin/api -> 1.21.4 CRITICAL',
+          'CVE-2021-44228 JAR org.apache.logging.log4j:log4j-core 2.14.1 /opt/app/lib/log4j-core-2.14.1.jar -> 2.15.0 CRITICAL',
+          'CVE-2023-0286 OS openssl-libs 1:3.0.7-6.el9 /var/lib/rpm/rpmdb.sqlite -> 1:3.0.7-6.el9_2 CRITICAL',
+        ].sort(),
+      );
+      expect(result.imageScanFindings!.findingSeverityCounts).toEqual({ CRITICAL: 3, HIGH: 1, MEDIUM: 1 });
+    } finally {
+      await env.ecr.send(new PutRegistryScanningConfigurationCommand({ scanType: 'BASIC', rules: [] }));
+    }
   });
 
   it('enhanced scanning finds language packages, refuses manual scans, and rescans continuously when the database changes', async () => {

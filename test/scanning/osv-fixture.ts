@@ -3,6 +3,7 @@ import path from 'node:path';
 import zlib from 'node:zlib';
 import { zipSync } from 'fflate';
 import { OciClient, sha256 } from '../helpers/oci-client.js';
+import { elfFile, goBuildInfoBlob, jar, pythonMetadata } from './language-fixtures.js';
 import { tarOf, type TestEntry } from './layers.js';
 
 /**
@@ -88,6 +89,44 @@ export function osvAdvisories(): Record<string, unknown>[] {
       database_specific: { severity: 'HIGH' },
       affected: [{ package: { ecosystem: 'npm', name: 'lodash' }, ranges: [{ type: 'SEMVER', events: [{ introduced: '0' }, { fixed: '4.17.21' }] }] }],
     },
+  ];
+}
+
+/** Advisories about the packages of the polyglot image (Python, Go, Java, Rocky Linux rpm). */
+export function polyglotAdvisories(): Record<string, unknown>[] {
+  const semver = (name: string, ecosystem: string, fixed: string, type = 'ECOSYSTEM') => [
+    { package: { ecosystem, name }, ranges: [{ type, events: [{ introduced: '0' }, { fixed }] }] },
+  ];
+  return [
+    { id: 'PYSEC-2021-66', modified: '2024-01-20T00:00:00Z', aliases: ['CVE-2020-28493'], summary: 'ReDoS in Jinja2', severity: [{ type: 'CVSS_V3', score: MEDIUM_V3 }], affected: semver('jinja2', 'PyPI', '2.11.3') },
+    { id: 'GO-2023-2102', modified: '2024-01-20T00:00:00Z', aliases: ['CVE-2023-39325'], summary: 'HTTP/2 rapid reset in golang.org/x/net', database_specific: { severity: 'HIGH' }, affected: semver('golang.org/x/net', 'Go', '0.17.0', 'SEMVER') },
+    { id: 'GO-2023-2185', modified: '2024-01-20T00:00:00Z', aliases: ['CVE-2023-45283'], summary: 'Path traversal in the standard library', severity: [{ type: 'CVSS_V3', score: CRITICAL_V3 }], affected: semver('stdlib', 'Go', '1.21.4', 'SEMVER') },
+    { id: 'GHSA-jfh8-c2jp-5v3q', modified: '2024-01-20T00:00:00Z', aliases: ['CVE-2021-44228'], summary: 'Log4Shell', severity: [{ type: 'CVSS_V3', score: CRITICAL_V3 }], affected: semver('org.apache.logging.log4j:log4j-core', 'Maven', '2.15.0') },
+    { id: 'RLSA-2023:0001', modified: '2024-01-20T00:00:00Z', aliases: ['CVE-2023-0286'], summary: 'openssl: X.400 type confusion', severity: [{ type: 'CVSS_V3', score: CRITICAL_V3 }], affected: semver('openssl-libs', 'Rocky Linux:9', '1:3.0.7-6.el9_2') },
+  ];
+}
+
+/** A Go binary built with go1.21.0 over golang.org/x/net v0.15.0 (both vulnerable), as a 9 MiB ELF executable. */
+function goBinary(): Buffer {
+  const modules = ['path\texample.com/api', 'mod\texample.com/api\tv1.0.0\th1:abc=', 'dep\tgolang.org/x/net\tv0.15.0\th1:def=', ''].join('\n');
+  return elfFile(9 << 20, [{ offset: 8 << 20, bytes: goBuildInfoBlob('go1.21.0', modules) }]);
+}
+
+/**
+ * Rocky Linux 9 with an rpm database holding openssl-libs 1:3.0.7-6.el9 (vulnerable), and a
+ * Python package, a Go executable and a Java archive in its upper layer.
+ */
+export function polyglotLayers(rpmdb: Buffer): TestEntry[][] {
+  return [
+    [
+      { name: 'etc/os-release', content: 'NAME="Rocky Linux"\nVERSION_ID="9.2"\nID="rocky"\n' },
+      { name: 'var/lib/rpm/rpmdb.sqlite', content: rpmdb },
+    ],
+    [
+      { name: 'usr/lib/python3.11/site-packages/Jinja2-2.11.2.dist-info/METADATA', content: pythonMetadata('Jinja2', '2.11.2') },
+      { name: 'usr/local/bin/api', content: goBinary(), mode: 0o755 },
+      { name: 'opt/app/lib/log4j-core-2.14.1.jar', content: Buffer.from(jar('org.apache.logging.log4j', 'log4j-core', '2.14.1')) },
+    ],
   ];
 }
 
