@@ -3,6 +3,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { registerAdminCommands } from './cli/admin.js';
 import { registerGcCommand } from './cli/gc.js';
 import { MaintenanceError, registerMaintenanceCommands } from './cli/maintenance.js';
+import { registerSbomCommand } from './cli/sbom.js';
 import { registerVulndbCommand } from './cli/vulndb.js';
 import { addStorageOptions, loadConfigWith } from './cli/storage-options.js';
 import { ConfigError } from './config.js';
@@ -48,6 +49,7 @@ registerAdminCommands(program);
 registerMaintenanceCommands(program);
 registerGcCommand(program);
 registerVulndbCommand(program);
+registerSbomCommand(program);
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   if (error instanceof CommanderError) {

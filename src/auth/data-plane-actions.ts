@@ -16,6 +16,9 @@ export function dataPlaneAction(route: OciRoute, method: string): string | undef
       return 'ecr:ListImages';
     case 'referrers':
       return 'ecr:ListImageReferrers';
+    case 'sbom':
+      // Whoever may pull the image may read what it contains.
+      return 'ecr:BatchGetImage';
     case 'manifest':
       if (method === 'PUT') return 'ecr:PutImage';
       if (method === 'DELETE') return 'ecr:BatchDeleteImage';

@@ -19,6 +19,8 @@ import {
   type ScanRecord,
 } from '../storage/meta/scans.js';
 import type { Queryable } from '../storage/meta/schema.js';
+import type { Inventory } from '../scanning/inventory.js';
+import { inventoryOf, UnsupportedImage } from '../scanning/scanner.js';
 import type { RegistryContext } from './context.js';
 import { RegistryError } from './errors.js';
 import type { ImageId, Images } from './images.js';
@@ -142,6 +144,21 @@ export class ImageScans {
     }
     const findings = hasFindings(scan.status) ? await listFindings(this.context.database.db, key, { status: 'ACTIVE', ...page }) : [];
     return { repository, digest: image.digest, scan, findings };
+  }
+
+  /**
+   * An image's package inventory (its SBOM's content): recorded by its first scan, or read
+   * from its layers now (and recorded). Indexes and artifacts have none.
+   */
+  async inventory(name: string, imageId: ImageId): Promise<{ digest: string; tags: string[]; inventory: Inventory }> {
+    const { repository, image } = await this.image(name, imageId);
+    try {
+      const inventory = await inventoryOf(this.context, { repositoryId: repository.id, manifestDigest: image.digest });
+      return { digest: image.digest, tags: image.tags, inventory };
+    } catch (error) {
+      if (error instanceof UnsupportedImage) throw new RegistryError('SCAN_IMAGE_UNSUPPORTED', `${error.message} It has no package inventory.`);
+      throw error;
+    }
   }
 
   /** The scans of images of a repository (for DescribeImages), by digest. */

@@ -35,7 +35,10 @@ export interface ScanResult {
   vulndbUpdatedAt: number | null;
 }
 
-class UnsupportedImage extends Error {}
+/** What is not a container image: an index, an artifact. */
+export class UnsupportedImage extends Error {
+  override name = 'UnsupportedImage';
+}
 
 export async function scanImage(context: RegistryContext, key: ScanKey, scanType: 'BASIC' | 'ENHANCED'): Promise<ScanResult> {
   let inventory: Inventory;

@@ -109,5 +109,17 @@ describe.skipIf(!tools)('the scan-on-push CI gate with the AWS CLI', () => {
     const passing = await run('bash', ['-c', GATE_SCRIPT], awsEnv({ ECR_REPOSITORY: 'ci/api', IMAGE_TAG: 'c0ffee2' }));
     expect(passing.stdout.trim(), passing.stderr).toBe('no CRITICAL vulnerabilities');
     expect(passing.code).toBe(0);
+
+    // The SBOM of the pushed image, from the command line beside the server.
+    const sbom = await run(process.execPath, [STOWAGE_MAIN, 'sbom', `${server.host}/ci/api:c0ffee1`, '--format', 'spdx', '--data-dir', server.dataDir, '--database-url', `sqlite:${server.dataDir}/metadata.sqlite`]);
+    expect(sbom.code, sbom.stderr).toBe(0);
+    const document = JSON.parse(sbom.stdout) as { spdxVersion: string; packages: { name: string; versionInfo?: string; externalRefs?: { referenceLocator: string }[] }[] };
+    expect(document.spdxVersion).toBe('SPDX-2.3');
+    const openssl = document.packages.find((p) => p.name === 'openssl')!;
+    expect(openssl.versionInfo).toBe('3.0.9-1~deb12u1');
+    expect(openssl.externalRefs?.map((r) => r.referenceLocator)).toEqual(['pkg:deb/debian/openssl@3.0.9-1~deb12u1?arch=amd64&distro=debian-12']);
+    const missing = await run(process.execPath, [STOWAGE_MAIN, 'sbom', 'ci/api:absent', '--data-dir', server.dataDir, '--database-url', `sqlite:${server.dataDir}/metadata.sqlite`]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/absent/);
   }, 120_000);
 });

@@ -86,6 +86,28 @@ describe.each(testDialects())('image scanning through the ECR API on %s', (diale
     });
   });
 
+  it('serves the image\'s SBOM in CycloneDX and SPDX, without what a whiteout deleted', async () => {
+    const cyclonedx = await oci.fetch('/v2/scan/debian/_stowage/sbom/v1');
+    expect(cyclonedx.status).toBe(200);
+    expect(cyclonedx.headers.get('content-type')).toContain('application/vnd.cyclonedx+json');
+    const bom = (await cyclonedx.json()) as { bomFormat: string; specVersion: string; components: { name: string; version?: string; purl?: string }[] };
+    expect(bom).toMatchObject({ bomFormat: 'CycloneDX', specVersion: '1.5' });
+    const libraries = bom.components.filter((c) => c.purl?.startsWith('pkg:deb/')).map((c) => `${c.name} ${c.version}`);
+    expect(libraries.sort()).toEqual(['libssl3 3.0.9-1~deb12u1', 'openssl 3.0.9-1~deb12u1', 'tar 1.34+dfsg-1.2', 'zlib1g 1:1.2.13.dfsg-1']);
+    expect(bom.components.find((c) => c.name === 'openssl')!.purl).toBe('pkg:deb/debian/openssl@3.0.9-1~deb12u1?arch=amd64&distro=debian-12');
+
+    const spdx = await oci.fetch('/v2/scan/debian/_stowage/sbom/v1?format=spdx');
+    expect(spdx.headers.get('content-type')).toContain('application/spdx+json');
+    const document = (await spdx.json()) as { spdxVersion: string; packages: { name: string }[] };
+    expect(document.spdxVersion).toBe('SPDX-2.3');
+    expect(document.packages.map((p) => p.name)).toEqual(expect.arrayContaining(['openssl', 'libssl3', 'tar', 'zlib1g']));
+    expect(document.packages.map((p) => p.name)).not.toContain('curl');
+
+    const wrongFormat = await oci.fetch('/v2/scan/debian/_stowage/sbom/v1?format=swid');
+    expect(wrongFormat.status).toBe(400);
+    expect((await oci.fetch('/v2/scan/debian/_stowage/sbom/nope')).status).toBe(404);
+  });
+
   it('scans Alpine images by apk version order', async () => {
     await env.ecr.send(new CreateRepositoryCommand({ repositoryName: 'scan/alpine', imageScanningConfiguration: { scanOnPush: true } }));
     await pushLayers(oci, 'scan/alpine', 'v1', alpineLayers());

@@ -9,6 +9,7 @@ import { PaginationError } from './headers.js';
 import { listCatalog, listReferrers, listTags } from './listing-handlers.js';
 import { deleteManifest, getManifest, headManifest, putManifest } from './manifest-handlers.js';
 import { matchOciRoute, splitUrl, type OciRoute } from './routes.js';
+import { getSbom } from './sbom-handlers.js';
 import { cancelUpload, completeUpload, patchUpload, startUpload, uploadStatus } from './upload-handlers.js';
 
 type Method = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -41,6 +42,7 @@ const HANDLERS: Record<OciRoute['kind'], Partial<Record<Method, Handler>>> = {
     DELETE: (x, r) => deleteBlob(x, nameOf(r), (r as { digest: string }).digest),
   },
   referrers: { GET: (x, r) => listReferrers(x, nameOf(r), (r as { digest: string }).digest) },
+  sbom: { GET: (x, r) => getSbom(x, nameOf(r), (r as { reference: string }).reference) },
 };
 
 function nameOf(route: OciRoute): string {

@@ -10,7 +10,9 @@ export type OciRoute =
   | { kind: 'uploads'; name: string }
   | { kind: 'upload'; name: string; id: string }
   | { kind: 'blob'; name: string; digest: string }
-  | { kind: 'referrers'; name: string; digest: string };
+  | { kind: 'referrers'; name: string; digest: string }
+  /** Stowage's extension: an image's SBOM (see sbom-handlers.ts). */
+  | { kind: 'sbom'; name: string; reference: string };
 
 const PATTERNS: [RegExp, (match: RegExpMatchArray) => OciRoute][] = [
   [/^\/v2\/?$/, () => ({ kind: 'base' })],
@@ -21,6 +23,7 @@ const PATTERNS: [RegExp, (match: RegExpMatchArray) => OciRoute][] = [
   [/^\/v2\/(.+)\/blobs\/uploads\/([^/]+)$/, (m) => ({ kind: 'upload', name: m[1]!, id: m[2]! })],
   [/^\/v2\/(.+)\/blobs\/([^/]+)$/, (m) => ({ kind: 'blob', name: m[1]!, digest: m[2]! })],
   [/^\/v2\/(.+)\/referrers\/([^/]+)$/, (m) => ({ kind: 'referrers', name: m[1]!, digest: m[2]! })],
+  [/^\/v2\/(.+)\/_stowage\/sbom\/([^/]+)$/, (m) => ({ kind: 'sbom', name: m[1]!, reference: m[2]! })],
 ];
 
 /** Resolves a raw path (no query) to a route, or undefined. Percent-escapes never match. */

@@ -1,4 +1,5 @@
 import type { RegistryScanningConfiguration } from '../../scanning/configuration.js';
+import { prepareQuery } from './database.js';
 import type { Queryable } from './schema.js';
 
 export interface ScanKey {
@@ -41,8 +42,11 @@ export interface FindingRecord {
   finding: unknown;
 }
 
+/** Read on every manifest push (scan on push): prepared once. */
+const configurationOf = prepareQuery(1, (db, registryId: string) => db.selectFrom('scanning_configurations').selectAll().where('registry_id', '=', registryId));
+
 export async function getScanningConfiguration(db: Queryable, registryId: string): Promise<RegistryScanningConfiguration | undefined> {
-  const row = await db.selectFrom('scanning_configurations').selectAll().where('registry_id', '=', registryId).executeTakeFirst();
+  const row = await configurationOf.first(db, registryId);
   return row && { scanType: row.scan_type, rules: JSON.parse(row.rules) as RegistryScanningConfiguration['rules'] };
 }
 
