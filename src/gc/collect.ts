@@ -72,6 +72,7 @@
  * many links and blobs there are; each batch is one short transaction.
  */
 import type { RegistryContext } from '../registry/context.js';
+import { deleteUnscannedInventories } from '../storage/meta/scans.js';
 import type { Digest } from '../registry/digest.js';
 import { isForeignKeyViolation, type Uploads } from '../registry/uploads.js';
 import {
@@ -108,6 +109,8 @@ export interface GcSummary {
   orphanFilesRemoved: number;
   /** Abandoned upload sessions removed (0 in a dry run: nothing is expired). */
   uploadsRemoved: number;
+  /** Package inventories of images no longer scanned (0 in a dry run). */
+  inventoriesRemoved: number;
   dryRun: boolean;
 }
 
@@ -136,7 +139,7 @@ const MIN_PAUSE_MS = 10;
 export async function collectGarbage(context: RegistryContext, uploads: Uploads, options: GcOptions): Promise<GcSummary> {
   const cutoff = context.now() - options.gracePeriodMs;
   const progress = options.progress ?? (() => undefined);
-  const summary: GcSummary = { linksRemoved: 0, blobsRemoved: 0, bytesFreed: 0, orphanFilesRemoved: 0, uploadsRemoved: 0, dryRun: options.dryRun };
+  const summary: GcSummary = { linksRemoved: 0, blobsRemoved: 0, bytesFreed: 0, orphanFilesRemoved: 0, uploadsRemoved: 0, inventoriesRemoved: 0, dryRun: options.dryRun };
   if (!options.dryRun) await recoverTrash(context);
   const pacer = new Pacer();
   await collectLinks(context, cutoff, options.dryRun, summary, progress, pacer);
@@ -144,6 +147,12 @@ export async function collectGarbage(context: RegistryContext, uploads: Uploads,
   await collectOrphans(context, cutoff, options.dryRun, summary, progress, pacer);
   if (!options.dryRun) summary.uploadsRemoved = await uploads.expireAbandoned();
   progress('uploads', summary.uploadsRemoved, summary.uploadsRemoved);
+  if (!options.dryRun) {
+    for (let removed = BATCH; removed === BATCH; ) {
+      removed = await context.database.transaction((trx) => deleteUnscannedInventories(trx, cutoff, BATCH));
+      summary.inventoriesRemoved += removed;
+    }
+  }
   return summary;
 }
 

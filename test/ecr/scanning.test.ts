@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {
+  BatchDeleteImageCommand,
   BatchGetRepositoryScanningConfigurationCommand,
   CreateRepositoryCommand,
   DescribeImagesCommand,
@@ -14,6 +15,7 @@ import {
 } from '@aws-sdk/client-ecr';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pino from 'pino';
+import { collectGarbage } from '../../src/gc/collect.js';
 import { queueRescans } from '../../src/scanning/rescan.js';
 import { startScanWorker } from '../../src/scanning/worker.js';
 import { importAdvisories } from '../../src/scanning/vulndb/import.js';
@@ -267,6 +269,39 @@ describe.each(testDialects())('image scanning through the ECR API on %s', (diale
     } finally {
       await env.ecr.send(new PutRegistryScanningConfigurationCommand({ scanType: 'BASIC', rules: [] }));
     }
+  });
+});
+
+describe.each(testDialects())('scan data of deleted images on %s', (dialect) => {
+  const env = useEcrServer({ dialect });
+
+  it('goes with the image; the inventory, shared by digest, goes with the last scan of it', async () => {
+    const oci = new OciClient(env.server.url);
+    const db = env.server.registry.context.database.db;
+    const digests: string[] = [];
+    for (const name of ['first/app', 'second/app']) {
+      await env.ecr.send(new CreateRepositoryCommand({ repositoryName: name, imageScanningConfiguration: { scanOnPush: true } }));
+      digests.push(await pushLayers(oci, name, 'v1', alpineLayers()));
+    }
+    await env.server.scanWorker.idle();
+    expect(digests[0]).toBe(digests[1]);
+    const digest = digests[0]!;
+    const rows = async () => ({
+      scans: (await db.selectFrom('image_scans').select('manifest_digest').where('manifest_digest', '=', digest).execute()).length,
+      inventories: (await db.selectFrom('image_inventories').select('manifest_digest').where('manifest_digest', '=', digest).execute()).length,
+    });
+    expect(await rows()).toEqual({ scans: 2, inventories: 1 });
+
+    await env.ecr.send(new BatchDeleteImageCommand({ repositoryName: 'first/app', imageIds: [{ imageTag: 'v1' }] }));
+    const gone = await awsErrorOf(env.ecr.send(new DescribeImageScanFindingsCommand({ repositoryName: 'first/app', imageId: { imageDigest: digest } })));
+    expect(gone.name).toBe('ImageNotFoundException');
+    const collect = () => collectGarbage(env.server.registry.context, env.server.registry.uploads, { gracePeriodMs: 0, dryRun: false });
+    expect((await collect()).inventoriesRemoved).toBe(0);
+    expect(await rows()).toEqual({ scans: 1, inventories: 1 });
+
+    await env.ecr.send(new BatchDeleteImageCommand({ repositoryName: 'second/app', imageIds: [{ imageTag: 'v1' }] }));
+    expect((await collect()).inventoriesRemoved).toBe(1);
+    expect(await rows()).toEqual({ scans: 0, inventories: 0 });
   });
 });
 

@@ -59,6 +59,7 @@ describe.each(testDialects())('garbage collection on %s', (dialect) => {
       bytesFreed: Buffer.byteLength('old and unreferenced'),
       orphanFilesRemoved: 0,
       uploadsRemoved: 0,
+      inventoriesRemoved: 0,
       dryRun: false,
     });
     expect(await linked(f, 'app', old)).toBe(false);

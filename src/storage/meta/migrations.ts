@@ -335,6 +335,7 @@ function migrations(dialect: Dialect): Record<string, Migration> {
           .addForeignKeyConstraint('image_scans_manifest', ['repository_id', 'manifest_digest'], 'manifests', ['repository_id', 'digest'], (c) => c.onDelete('cascade'))
           .execute();
         await db.schema.createIndex('image_scans_status').on('image_scans').columns(['status', 'requested_at']).execute();
+        await db.schema.createIndex('image_scans_manifest').on('image_scans').column('manifest_digest').execute();
 
         // Findings of an image's scans: kept across rescans (first observed, closed when fixed).
         await db.schema

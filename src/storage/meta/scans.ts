@@ -274,6 +274,32 @@ export async function listFindings(db: Queryable, key: ScanKey, options: { statu
   }));
 }
 
+/**
+ * Deletes up to `limit` recorded inventories that no scan refers to (the scans of an image go
+ * with it), created at or before `before`; resolves to how many. An inventory is a cache: one an
+ * SBOM request recorded for an image never scanned is read again when next asked for.
+ */
+export async function deleteUnscannedInventories(db: Queryable, before: number, limit: number): Promise<number> {
+  const rows = await db
+    .selectFrom('image_inventories as i')
+    .select('i.manifest_digest')
+    .where('i.created_at', '<=', before)
+    .where((eb) => eb.not(eb.exists(eb.selectFrom('image_scans as s').select(eb.lit(1).as('one')).whereRef('s.manifest_digest', '=', 'i.manifest_digest'))))
+    .limit(limit)
+    .execute();
+  if (rows.length === 0) return 0;
+  const result = await db
+    .deleteFrom('image_inventories as i')
+    .where(
+      'i.manifest_digest',
+      'in',
+      rows.map((row) => row.manifest_digest),
+    )
+    .where((eb) => eb.not(eb.exists(eb.selectFrom('image_scans as s').select(eb.lit(1).as('one')).whereRef('s.manifest_digest', '=', 'i.manifest_digest'))))
+    .executeTakeFirst();
+  return Number(result.numDeletedRows);
+}
+
 export async function getInventory(db: Queryable, manifestDigest: string): Promise<string | undefined> {
   const row = await db.selectFrom('image_inventories').select('inventory').where('manifest_digest', '=', manifestDigest).executeTakeFirst();
   return row?.inventory;
