@@ -1,15 +1,11 @@
 import os from 'node:os';
 import { InvalidArgumentError, type Command } from 'commander';
-import { databaseUrlOf } from '../config.js';
 import type { GcPhase } from '../gc/collect.js';
 import { parseDuration } from '../gc/duration.js';
 import { runGarbageCollection } from '../gc/run.js';
-import { openRegistry } from '../registry/open.js';
-import { FsBlobStore } from '../storage/blobs/fs-blob-store.js';
-import { openDatabase } from '../storage/meta/database.js';
 import { MaintenanceError } from './maintenance.js';
 import { progressBar } from './progress.js';
-import { addStorageOptions, loadConfigWith, type StorageOptions } from './storage-options.js';
+import { addStorageOptions, loadConfigWith, withStorage, type StorageOptions } from './storage-options.js';
 
 const PHASE_LABELS: Record<GcPhase, string> = {
   links: 'unreferenced links',
@@ -31,11 +27,7 @@ export function registerGcCommand(program: Command): void {
       const config = loadConfigWith(options);
       // Maintenance gives way to serving: a server on the same machine keeps the CPU it needs.
       lowerCpuPriority();
-      const database = await openDatabase({ url: databaseUrlOf(config) });
-      try {
-        const blobs = new FsBlobStore(config.dataDir);
-        await blobs.init();
-        const registry = openRegistry(config, { database, blobs });
+      await withStorage(config, async (registry) => {
         const progress = progressBar();
         let summary;
         try {
@@ -49,9 +41,7 @@ export function registerGcCommand(program: Command): void {
         }
         if (!summary) throw new MaintenanceError('a garbage collection is already under way');
         process.stdout.write(`${JSON.stringify(summary, null, 4)}\n`);
-      } finally {
-        await database.close();
-      }
+      });
     });
 }
 

@@ -1,14 +1,11 @@
 import { InvalidArgumentError, type Command } from 'commander';
-import { databaseUrlOf, type Config } from '../config.js';
+import type { Config } from '../config.js';
 import { runLifecycle } from '../jobs/lifecycle-run.js';
-import { openRegistry } from '../registry/open.js';
 import type { Registry } from '../registry/registry.js';
-import { FsBlobStore } from '../storage/blobs/fs-blob-store.js';
-import { openDatabase } from '../storage/meta/database.js';
 import { listJobs } from '../storage/meta/jobs.js';
 import { listExpiries } from '../storage/meta/lifecycle.js';
 import { progressBar } from './progress.js';
-import { addStorageOptions, loadConfigWith, type StorageOptions } from './storage-options.js';
+import { addStorageOptions, loadConfigWith, withStorage, type StorageOptions } from './storage-options.js';
 
 /**
  * Maintenance on the storage, beside a running server or without one: `stowage lifecycle …`
@@ -70,15 +67,8 @@ type CommandOptions = StorageOptions & Record<string, any>;
 function withRegistry(task: (registry: Registry, options: CommandOptions, config: Config) => Promise<object>) {
   return async (options: CommandOptions) => {
     const config = loadConfigWith(options);
-    const database = await openDatabase({ url: databaseUrlOf(config) });
-    try {
-      const blobs = new FsBlobStore(config.dataDir);
-      await blobs.init();
-      const result = await task(openRegistry(config, { database, blobs }), options, config);
-      process.stdout.write(`${JSON.stringify(result, null, 4)}\n`);
-    } finally {
-      await database.close();
-    }
+    const result = await withStorage(config, (registry) => task(registry, options, config));
+    process.stdout.write(`${JSON.stringify(result, null, 4)}\n`);
   };
 }
 

@@ -1,13 +1,9 @@
 import { InvalidArgumentError, type Command } from 'commander';
-import { databaseUrlOf } from '../config.js';
 import { looksLikeDigest } from '../registry/digest.js';
 import { isRegistryError } from '../registry/errors.js';
-import { openRegistry } from '../registry/open.js';
 import { isSbomFormat, renderSbom, SBOM_FORMATS, type SbomFormat } from '../scanning/sbom/index.js';
-import { FsBlobStore } from '../storage/blobs/fs-blob-store.js';
-import { openDatabase } from '../storage/meta/database.js';
 import { MaintenanceError } from './maintenance.js';
-import { addStorageOptions, loadConfigWith, type StorageOptions } from './storage-options.js';
+import { addStorageOptions, loadConfigWith, withStorage, type StorageOptions } from './storage-options.js';
 
 /** An image reference as docker writes it: `[host/]repository[:tag|@digest]` (the host, when given, is dropped). */
 export function parseImageReference(text: string): { repository: string; imageId: { imageTag?: string; imageDigest?: string } } {
@@ -41,12 +37,9 @@ export function registerSbomCommand(program: Command): void {
     .action(async (image: string, options: StorageOptions & { format: SbomFormat; accountId?: string }) => {
       const config = loadConfigWith(options);
       const { repository, imageId } = parseImageReference(image);
-      const database = await openDatabase({ url: databaseUrlOf(config) });
-      try {
-        const blobs = new FsBlobStore(config.dataDir);
-        await blobs.init();
-        const accountId = options.accountId ?? config.accountId;
-        const registry = openRegistry(config, { database, blobs }).forAccount(accountId);
+      const accountId = options.accountId ?? config.accountId;
+      await withStorage(config, async (storage) => {
+        const registry = storage.forAccount(accountId);
         let found;
         try {
           found = await registry.scans.inventory(repository, imageId);
@@ -58,9 +51,7 @@ export function registerSbomCommand(program: Command): void {
         const host = config.registryDomain ? `${accountId}.dkr.ecr.${config.region}.${config.registryDomain}` : `${config.host}:${config.port}`;
         const subject = { registry: host, repository, digest: found.digest, tags: found.tags };
         process.stdout.write(`${renderSbom(options.format, found.inventory, subject, new Date())}\n`);
-      } finally {
-        await database.close();
-      }
+      });
     });
 }
 

@@ -1,15 +1,11 @@
 import type { Command } from 'commander';
-import { databaseUrlOf } from '../config.js';
 import { queueRescans } from '../scanning/rescan.js';
 import { importAdvisories } from '../scanning/vulndb/import.js';
 import { SourceError } from '../scanning/vulndb/sources.js';
-import { openRegistry } from '../registry/open.js';
-import { FsBlobStore } from '../storage/blobs/fs-blob-store.js';
-import { openDatabase } from '../storage/meta/database.js';
 import { databaseState } from '../storage/meta/vulndb.js';
 import { MaintenanceError } from './maintenance.js';
 import { progressBar } from './progress.js';
-import { addStorageOptions, loadConfigWith, type StorageOptions } from './storage-options.js';
+import { addStorageOptions, loadConfigWith, withStorage, type StorageOptions } from './storage-options.js';
 
 /**
  * `stowage vulndb import <path>`: imports OSV advisories (a zip such as osv.dev's
@@ -22,12 +18,8 @@ export function registerVulndbCommand(program: Command): void {
   const vulndb = program.command('vulndb').description('the vulnerability database that image scans match against');
   addStorageOptions(vulndb.command('import').description('import OSV advisories from a .zip, a .json file or a directory').argument('<path>', 'zip, json file or directory')).action(
     async (source: string, options: StorageOptions) => {
-      const config = loadConfigWith(options);
-      const database = await openDatabase({ url: databaseUrlOf(config) });
-      try {
-        const blobs = new FsBlobStore(config.dataDir);
-        await blobs.init();
-        const registry = openRegistry(config, { database, blobs });
+      await withStorage(loadConfigWith(options), async (registry) => {
+        const database = registry.context.database;
         const progress = progressBar();
         let result;
         try {
@@ -43,22 +35,16 @@ export function registerVulndbCommand(program: Command): void {
         process.stdout.write(
           `${JSON.stringify({ ...counts, database: { updatedAt: new Date(state.updatedAt).toISOString(), advisories: state.advisories }, rescansQueued: rescans }, null, 4)}\n`,
         );
-      } finally {
-        await database.close();
-      }
+      });
     },
   );
   addStorageOptions(vulndb.command('status').description('when the vulnerability database was last updated, and its size')).action(async (options: StorageOptions) => {
-    const config = loadConfigWith(options);
-    const database = await openDatabase({ url: databaseUrlOf(config) });
-    try {
-      const state = await databaseState(database.db);
+    await withStorage(loadConfigWith(options), async (registry) => {
+      const state = await databaseState(registry.context.database.db);
       const shown = state
         ? { updatedAt: new Date(state.updatedAt).toISOString(), importedAt: new Date(state.importedAt).toISOString(), advisories: state.advisories }
         : { advisories: 0 };
       process.stdout.write(`${JSON.stringify(shown, null, 4)}\n`);
-    } finally {
-      await database.close();
-    }
+    });
   });
 }

@@ -1,19 +1,13 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OciClient } from '../helpers/oci-client.js';
 import { STOWAGE_MAIN } from '../helpers/process.js';
-import { startTestServer, TEST_ROOT_CREDENTIALS, type TestServer } from '../helpers/server.js';
+import { awsCliEnvironment, emptyAwsConfigDir, runCommand, type CommandResult } from '../helpers/aws-cli.js';
+import { startTestServer, type TestServer } from '../helpers/server.js';
 
 const awsCliAvailable = spawnSync('aws', ['--version'], { stdio: 'ignore' }).status === 0;
-
-interface CliResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
 
 /**
  * `aws ecr …` against Stowage, as a user would run it with --endpoint-url: the test
@@ -28,43 +22,16 @@ describe.skipIf(!awsCliAvailable)('the AWS CLI against stowage', () => {
   beforeAll(async () => {
     server = await startTestServer({ dialect: 'sqlite' });
     oci = new OciClient(server.url);
-    configDir = fs.mkdtempSync(path.join(os.tmpdir(), 'stowage-aws-cli-'));
-    fs.writeFileSync(path.join(configDir, 'config'), '');
-    fs.writeFileSync(path.join(configDir, 'credentials'), '');
+    configDir = emptyAwsConfigDir();
   });
   afterAll(async () => {
     await server?.close();
     if (configDir) fs.rmSync(configDir, { recursive: true, force: true });
   });
 
-  /** Runs the CLI without blocking this process (the server runs in it). */
-  function aws(args: string[]): Promise<CliResult> {
-    const env: NodeJS.ProcessEnv = {
-      PATH: process.env.PATH,
-      HOME: process.env.HOME,
-      AWS_ACCESS_KEY_ID: TEST_ROOT_CREDENTIALS.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: TEST_ROOT_CREDENTIALS.secretAccessKey,
-      AWS_DEFAULT_REGION: 'us-east-1',
-      AWS_CONFIG_FILE: path.join(configDir, 'config'),
-      AWS_SHARED_CREDENTIALS_FILE: path.join(configDir, 'credentials'),
-      AWS_EC2_METADATA_DISABLED: 'true',
-      AWS_MAX_ATTEMPTS: '1',
-      AWS_PAGER: '',
-    };
-    return run('aws', ['ecr', ...args, '--endpoint-url', server.url, '--output', 'json'], env);
-  }
-
-  /** Runs a command without blocking this process, collecting its output. */
-  function run(command: string, args: string[], env?: NodeJS.ProcessEnv): Promise<CliResult> {
-    return new Promise((resolve, reject) => {
-      const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (chunk) => (stdout += String(chunk)));
-      child.stderr.on('data', (chunk) => (stderr += String(chunk)));
-      child.once('error', reject);
-      child.once('close', (code) => resolve({ code, stdout, stderr }));
-    });
+  /** `aws ecr …` against the server, as the test administrator. */
+  function aws(args: string[]): Promise<CommandResult> {
+    return runCommand('aws', ['ecr', ...args, '--endpoint-url', server.url, '--output', 'json'], awsCliEnvironment(configDir, { AWS_MAX_ATTEMPTS: '1' }));
   }
 
   async function awsJson<T = Record<string, any>>(args: string[]): Promise<T> {
@@ -184,7 +151,7 @@ describe.skipIf(!awsCliAvailable)('the AWS CLI against stowage', () => {
     expect(preview.previewResults.map((result: { appliedRulePriority: number }) => result.appliedRulePriority)).toEqual([1, 1]);
 
     // The maintenance command works on the server's storage while the server serves it.
-    const lifecycleRun = await run(process.execPath, [STOWAGE_MAIN, 'lifecycle', 'run', '--data-dir', server.dataDir, '--database-url', server.databaseUrl]);
+    const lifecycleRun = await runCommand(process.execPath, [STOWAGE_MAIN, 'lifecycle', 'run', '--data-dir', server.dataDir, '--database-url', server.databaseUrl]);
     expect(lifecycleRun.code, lifecycleRun.stderr).toBe(0);
     expect(JSON.parse(lifecycleRun.stdout)).toMatchObject({ repositories: 1, expired: 2, failures: [] });
 

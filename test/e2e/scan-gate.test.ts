@@ -1,11 +1,11 @@
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildImage, dockerRef, skopeo, toolsAvailable } from '../helpers/images.js';
 import { STOWAGE_MAIN } from '../helpers/process.js';
-import { startTestServer, TEST_ROOT_CREDENTIALS, type TestServer } from '../helpers/server.js';
+import { awsCliEnvironment, emptyAwsConfigDir, runCommand } from '../helpers/aws-cli.js';
+import { startTestServer, type TestServer } from '../helpers/server.js';
 import { osvAdvisories, writeAdvisoryZip } from '../scanning/osv-fixture.js';
 
 const tools = toolsAvailable('aws', 'skopeo', 'umoci');
@@ -48,52 +48,27 @@ describe.skipIf(!tools)('the scan-on-push CI gate with the AWS CLI', () => {
   beforeAll(async () => {
     server = await startTestServer({ dialect: 'sqlite' });
     work = fs.mkdtempSync(path.join(os.tmpdir(), 'stowage-scan-gate-'));
-    configDir = fs.mkdtempSync(path.join(os.tmpdir(), 'stowage-aws-gate-'));
-    fs.writeFileSync(path.join(configDir, 'config'), '');
-    fs.writeFileSync(path.join(configDir, 'credentials'), '');
+    configDir = emptyAwsConfigDir();
   });
   afterAll(async () => {
     await server?.close();
     for (const dir of [work, configDir]) if (dir) fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  function run(command: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<{ code: number | null; stdout: string; stderr: string }> {
-    return new Promise((resolve, reject) => {
-      const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (chunk) => (stdout += String(chunk)));
-      child.stderr.on('data', (chunk) => (stderr += String(chunk)));
-      child.once('error', reject);
-      child.once('close', (code) => resolve({ code, stdout, stderr }));
-    });
-  }
-
-  function awsEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
-    return {
-      PATH: process.env.PATH,
-      HOME: process.env.HOME,
-      AWS_ACCESS_KEY_ID: TEST_ROOT_CREDENTIALS.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: TEST_ROOT_CREDENTIALS.secretAccessKey,
-      AWS_DEFAULT_REGION: 'us-east-1',
-      AWS_CONFIG_FILE: path.join(configDir, 'config'),
-      AWS_SHARED_CREDENTIALS_FILE: path.join(configDir, 'credentials'),
-      AWS_EC2_METADATA_DISABLED: 'true',
-      AWS_ENDPOINT_URL_ECR: server.url,
-      AWS_PAGER: '',
-      ...extra,
-    };
-  }
+  /** The AWS CLI's environment: the registry found through AWS_ENDPOINT_URL_ECR, as a CI job would set it. */
+  const cli = (extra: NodeJS.ProcessEnv = {}) => awsCliEnvironment(configDir, { AWS_ENDPOINT_URL_ECR: server.url, ...extra });
+  /** `stowage` beside the server, on its storage. */
+  const storage = () => ['--data-dir', server.dataDir, '--database-url', `sqlite:${server.dataDir}/metadata.sqlite`];
 
   it('imports the database with the CLI, then fails the build on CRITICAL findings and passes a fixed image', async () => {
     const zip = writeAdvisoryZip(path.join(work, 'debian-all.zip'), osvAdvisories());
-    const imported = await run(process.execPath, [STOWAGE_MAIN, 'vulndb', 'import', zip, '--data-dir', server.dataDir, '--database-url', `sqlite:${server.dataDir}/metadata.sqlite`]);
+    const imported = await runCommand(process.execPath, [STOWAGE_MAIN, 'vulndb', 'import', zip, ...storage()]);
     expect(imported.code, imported.stderr).toBe(0);
     expect(JSON.parse(imported.stdout)).toMatchObject({ read: 8, imported: 7, withdrawn: 1, invalid: 0, database: { updatedAt: '2024-01-13T00:00:00.000Z', advisories: 7 } });
-    const status = await run(process.execPath, [STOWAGE_MAIN, 'vulndb', 'status', '--data-dir', server.dataDir, '--database-url', `sqlite:${server.dataDir}/metadata.sqlite`]);
+    const status = await runCommand(process.execPath, [STOWAGE_MAIN, 'vulndb', 'status', ...storage()]);
     expect(JSON.parse(status.stdout)).toMatchObject({ updatedAt: '2024-01-13T00:00:00.000Z', advisories: 7 });
 
-    const created = await run('aws', ['ecr', 'create-repository', '--repository-name', 'ci/api', '--image-scanning-configuration', 'scanOnPush=true'], awsEnv());
+    const created = await runCommand('aws', ['ecr', 'create-repository', '--repository-name', 'ci/api', '--image-scanning-configuration', 'scanOnPush=true'], cli());
     expect(created.code, created.stderr).toBe(0);
 
     const layout = path.join(work, 'layout');
@@ -103,22 +78,22 @@ describe.skipIf(!tools)('the scan-on-push CI gate with the AWS CLI', () => {
       await skopeo(['copy', '--dest-tls-verify=false', `oci:${layout}:${tag}`, dockerRef(server.host, 'ci/api', target)]);
     }
 
-    const failing = await run('bash', ['-c', GATE_SCRIPT], awsEnv({ ECR_REPOSITORY: 'ci/api', IMAGE_TAG: 'c0ffee1' }));
+    const failing = await runCommand('bash', ['-c', GATE_SCRIPT], cli({ ECR_REPOSITORY: 'ci/api', IMAGE_TAG: 'c0ffee1' }));
     expect(failing.stdout.trim(), failing.stderr).toBe('CRITICAL vulnerabilities found: 1');
     expect(failing.code).toBe(1);
-    const passing = await run('bash', ['-c', GATE_SCRIPT], awsEnv({ ECR_REPOSITORY: 'ci/api', IMAGE_TAG: 'c0ffee2' }));
+    const passing = await runCommand('bash', ['-c', GATE_SCRIPT], cli({ ECR_REPOSITORY: 'ci/api', IMAGE_TAG: 'c0ffee2' }));
     expect(passing.stdout.trim(), passing.stderr).toBe('no CRITICAL vulnerabilities');
     expect(passing.code).toBe(0);
 
     // The SBOM of the pushed image, from the command line beside the server.
-    const sbom = await run(process.execPath, [STOWAGE_MAIN, 'sbom', `${server.host}/ci/api:c0ffee1`, '--format', 'spdx', '--data-dir', server.dataDir, '--database-url', `sqlite:${server.dataDir}/metadata.sqlite`]);
+    const sbom = await runCommand(process.execPath, [STOWAGE_MAIN, 'sbom', `${server.host}/ci/api:c0ffee1`, '--format', 'spdx', ...storage()]);
     expect(sbom.code, sbom.stderr).toBe(0);
     const document = JSON.parse(sbom.stdout) as { spdxVersion: string; packages: { name: string; versionInfo?: string; externalRefs?: { referenceLocator: string }[] }[] };
     expect(document.spdxVersion).toBe('SPDX-2.3');
     const openssl = document.packages.find((p) => p.name === 'openssl')!;
     expect(openssl.versionInfo).toBe('3.0.9-1~deb12u1');
     expect(openssl.externalRefs?.map((r) => r.referenceLocator)).toEqual(['pkg:deb/debian/openssl@3.0.9-1~deb12u1?arch=amd64&distro=debian-12']);
-    const missing = await run(process.execPath, [STOWAGE_MAIN, 'sbom', 'ci/api:absent', '--data-dir', server.dataDir, '--database-url', `sqlite:${server.dataDir}/metadata.sqlite`]);
+    const missing = await runCommand(process.execPath, [STOWAGE_MAIN, 'sbom', 'ci/api:absent', ...storage()]);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toMatch(/absent/);
   }, 120_000);

@@ -21,7 +21,7 @@ import { startScanWorker } from '../../src/scanning/worker.js';
 import { importAdvisories } from '../../src/scanning/vulndb/import.js';
 import { testDialects } from '../helpers/databases.js';
 import { awsErrorOf, useEcrServer } from '../helpers/ecr-client.js';
-import { OciClient, sha256 } from '../helpers/oci-client.js';
+import { OciClient } from '../helpers/oci-client.js';
 import {
   alpineLayers,
   debianLayers,

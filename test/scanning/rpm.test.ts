@@ -7,11 +7,9 @@ import { join } from 'node:path';
 import {
   MAX_HEADER_BLOB_BYTES,
   MAX_HEADER_DATA_BYTES,
-  RPMTAG_ARCH,
   RPMTAG_EPOCH,
   RPMTAG_NAME,
   RPMTAG_RELEASE,
-  RPMTAG_SOURCERPM,
   RPMTAG_VERSION,
   parseRpmHeaderBlob,
 } from '../../src/scanning/catalogers/rpm-header.js';

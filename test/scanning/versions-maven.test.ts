@@ -1,28 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { mavenVersionScheme as maven, type VersionScheme } from '../../src/scanning/versions/index.js';
-
-type Relation = '<' | '=' | '>';
-const EXPECTED_SIGN: Record<Relation, number> = { '<': -1, '=': 0, '>': 1 };
-
-/** Rows that are not both valid, or whose comparison (either way round) disagrees with the relation. */
-function mismatches(scheme: VersionScheme, rows: ReadonlyArray<readonly [string, Relation, string]>): string[] {
-  return rows
-    .filter(([a, relation, b]) => {
-      const want = EXPECTED_SIGN[relation];
-      return (
-        !scheme.isValid(a) ||
-        !scheme.isValid(b) ||
-        Math.sign(scheme.compare(a, b)) !== want ||
-        Math.sign(scheme.compare(b, a)) !== -want
-      );
-    })
-    .map(([a, relation, b]) => `${a} ${relation} ${b}`);
-}
-
-/** Every earlier entry of an ascending list is below every later one. */
-function ascendingPairs(list: readonly string[]): Array<[string, Relation, string]> {
-  return list.flatMap((a, i) => list.slice(i + 1).map((b): [string, Relation, string] => [a, '<', b]));
-}
+import { mavenVersionScheme as maven } from '../../src/scanning/versions/index.js';
+import { type Relation, mismatches, ascendingPairs } from './version-cases.js';
 
 /** Every entry equals every other. */
 function equalPairs(list: readonly string[]): Array<[string, Relation, string]> {

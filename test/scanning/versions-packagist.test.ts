@@ -1,23 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { packagistVersionScheme as packagist, type VersionScheme } from '../../src/scanning/versions/index.js';
-
-type Relation = '<' | '=' | '>';
-const EXPECTED_SIGN: Record<Relation, number> = { '<': -1, '=': 0, '>': 1 };
-
-/** Rows that are not both valid, or whose comparison (either way round) disagrees with the relation. */
-function mismatches(scheme: VersionScheme, rows: ReadonlyArray<readonly [string, Relation, string]>): string[] {
-  return rows
-    .filter(([a, relation, b]) => {
-      const want = EXPECTED_SIGN[relation];
-      return (
-        !scheme.isValid(a) ||
-        !scheme.isValid(b) ||
-        Math.sign(scheme.compare(a, b)) !== want ||
-        Math.sign(scheme.compare(b, a)) !== -want
-      );
-    })
-    .map(([a, relation, b]) => `${a} ${relation} ${b}`);
-}
+import { packagistVersionScheme as packagist } from '../../src/scanning/versions/index.js';
+import { type Relation, mismatches } from './version-cases.js';
 
 /** All ordered pairs of a list of [version, rank] with the relation their ranks imply. */
 function rankedPairs(ranked: ReadonlyArray<readonly [string, number]>): Array<[string, Relation, string]> {

@@ -3,31 +3,8 @@ import {
   cargoVersionScheme as cargo,
   goVersionScheme as go,
   npmVersionScheme as npm,
-  type VersionScheme,
 } from '../../src/scanning/versions/index.js';
-
-type Relation = '<' | '=' | '>';
-const EXPECTED_SIGN: Record<Relation, number> = { '<': -1, '=': 0, '>': 1 };
-
-/** Rows that are not both valid, or whose comparison (either way round) disagrees with the relation. */
-function mismatches(scheme: VersionScheme, rows: ReadonlyArray<readonly [string, Relation, string]>): string[] {
-  return rows
-    .filter(([a, relation, b]) => {
-      const want = EXPECTED_SIGN[relation];
-      return (
-        !scheme.isValid(a) ||
-        !scheme.isValid(b) ||
-        Math.sign(scheme.compare(a, b)) !== want ||
-        Math.sign(scheme.compare(b, a)) !== -want
-      );
-    })
-    .map(([a, relation, b]) => `${a} ${relation} ${b}`);
-}
-
-/** Every earlier entry of an ascending list is below every later one. */
-function ascendingPairs(list: readonly string[]): Array<[string, Relation, string]> {
-  return list.flatMap((a, i) => list.slice(i + 1).map((b): [string, Relation, string] => [a, '<', b]));
-}
+import { type Relation, mismatches, ascendingPairs } from './version-cases.js';
 
 const SEMVER_SCHEMES = [npm, cargo, go] as const;
 
