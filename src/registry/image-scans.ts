@@ -123,7 +123,9 @@ export class ImageScans {
     const key = { repositoryId: repository.id, manifestDigest: image.digest };
     const previous = await findScan(this.context.database.db, key);
     const now = this.context.now();
-    if (previous && (previous.status === 'PENDING' || previous.status === 'IN_PROGRESS' || now - previous.requestedAt < MANUAL_SCAN_INTERVAL_MS)) {
+    // A scan that could not look (it failed, or no database existed) does not count.
+    const counted = previous && previous.status !== 'FAILED' && previous.status !== 'FINDINGS_UNAVAILABLE';
+    if (previous && (previous.status === 'PENDING' || previous.status === 'IN_PROGRESS' || (counted && now - previous.requestedAt < MANUAL_SCAN_INTERVAL_MS))) {
       throw new RegistryError('SCAN_LIMIT_EXCEEDED', 'The scan quota per image has been exceeded. Wait and try again.');
     }
     await this.context.database.transaction((trx) => requestScan(trx, key, 'BASIC', now));

@@ -6,8 +6,9 @@
  * Outcomes, as ECR reports them: COMPLETE (ACTIVE for an ENHANCED scan of a repository
  * scanned continuously: the image stays monitored); UNSUPPORTED_IMAGE for what is not a container
  * image (an index, whose images are scanned one by one; an artifact) and for an image whose
- * distribution scanning does not cover when only OS packages are scanned (BASIC); FAILED
- * when the layers cannot be read.
+ * distribution scanning does not cover when only OS packages are scanned (BASIC);
+ * FINDINGS_UNAVAILABLE before any vulnerability database was imported; FAILED when the layers
+ * cannot be read.
  */
 import { openBlobStream } from '../registry/blob-content.js';
 import type { RegistryContext } from '../registry/context.js';
@@ -27,6 +28,7 @@ import { distributionSupported, matchInventory } from './match.js';
 const IMAGE_CONFIG_TYPES = new Set(['application/vnd.oci.image.config.v1+json', 'application/vnd.docker.container.image.v1+json']);
 
 export const UNSUPPORTED_DESCRIPTION = 'The operating system and/or package manager are not supported.';
+export const NO_DATABASE_DESCRIPTION = 'No vulnerability database has been imported: findings are unavailable until one is (stowage vulndb import).';
 
 export interface ScanResult {
   status: ScanStatus;
@@ -54,6 +56,8 @@ export async function scanImage(context: RegistryContext, key: ScanKey, scanType
   }
   const db = context.database.db;
   const state = await databaseState(db);
+  // Without a database no finding can be known: "no findings" would mislead a CI gate.
+  if (!state) return { status: 'FINDINGS_UNAVAILABLE', description: NO_DATABASE_DESCRIPTION, counts: null, vulndbUpdatedAt: null };
   const matches = await matchInventory(db, inventory, { languages });
   const findings = findingsOf(matches);
   const now = context.now();

@@ -324,8 +324,27 @@ describe('scan on push', () => {
     } finally {
       await worker.stop();
     }
+    // No database was imported on this server: findings are unavailable, not "none".
     const done = await env.ecr.send(new DescribeImageScanFindingsCommand({ repositoryName: 'queued/app', imageId: { imageDigest: digest } }));
-    expect(done.imageScanStatus?.status).toBe('COMPLETE');
-    expect(done.imageScanFindings!.findingSeverityCounts).toEqual({});
+    expect(done.imageScanStatus?.status).toBe('FINDINGS_UNAVAILABLE');
+    expect(done.imageScanFindings).toBeUndefined();
+
+    // Once one is, a manual scan may run at once (the unavailable one does not count toward the daily scan).
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stowage-queued-'));
+    try {
+      await importAdvisories(env.server.registry.context.database, writeAdvisoryZip(path.join(dir, 'all.zip'), osvAdvisories()), { now: () => Date.now() });
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+    await env.ecr.send(new StartImageScanCommand({ repositoryName: 'queued/app', imageId: { imageDigest: digest } }));
+    const again = startScanWorker(env.server.registry, pino({ level: 'silent' }));
+    try {
+      await again.idle();
+    } finally {
+      await again.stop();
+    }
+    const rescanned = await env.ecr.send(new DescribeImageScanFindingsCommand({ repositoryName: 'queued/app', imageId: { imageDigest: digest } }));
+    expect(rescanned.imageScanStatus?.status).toBe('COMPLETE');
+    expect(rescanned.imageScanFindings!.findingSeverityCounts).toEqual({ CRITICAL: 1 });
   });
 });
