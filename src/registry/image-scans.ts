@@ -24,7 +24,8 @@ import { inventoryOf, UnsupportedImage } from '../scanning/scanner.js';
 import type { RegistryContext } from './context.js';
 import { RegistryError } from './errors.js';
 import type { ImageId, Images } from './images.js';
-import { IMAGE_MANIFEST_TYPES, INDEX_TYPES } from './media-types.js';
+import type { ParsedManifest } from './manifest.js';
+import { IMAGE_CONFIG_TYPES, IMAGE_MANIFEST_TYPES, INDEX_TYPES } from './media-types.js';
 import type { Repositories } from './repositories.js';
 
 /** Basic scanning allows one manual scan of an image per this long, as ECR does. */
@@ -96,8 +97,9 @@ export class ImageScans {
    * repository scans on push (or continuously). Resolves to whether it did; the caller
    * notifies the worker once the push has committed (`notify`).
    */
-  async requestOnPush(trx: Queryable, repository: RepositoryRow, digest: string, mediaType: string): Promise<boolean> {
-    if (!IMAGE_MANIFEST_TYPES.has(mediaType)) return false;
+  async requestOnPush(trx: Queryable, repository: RepositoryRow, digest: string, manifest: ParsedManifest): Promise<boolean> {
+    // Container images only: not indexes (their images are pushed, and scanned, one by one), nor artifacts.
+    if (!IMAGE_MANIFEST_TYPES.has(manifest.mediaType) || !manifest.configMediaType || !IMAGE_CONFIG_TYPES.has(manifest.configMediaType)) return false;
     const details = await findRepositoryDetails(trx, this.context.registryId, repository.name);
     const applied = effectiveScanning(await this.configuration(trx), repository.name, details?.scanOnPush ?? false);
     if (applied.scanFrequency !== 'SCAN_ON_PUSH' && applied.scanFrequency !== 'CONTINUOUS_SCAN') return false;
@@ -125,7 +127,7 @@ export class ImageScans {
     const now = this.context.now();
     // A scan that could not look (it failed, or no database existed) does not count.
     const counted = previous && previous.status !== 'FAILED' && previous.status !== 'FINDINGS_UNAVAILABLE';
-    if (previous && (previous.status === 'PENDING' || previous.status === 'IN_PROGRESS' || (counted && now - previous.requestedAt < MANUAL_SCAN_INTERVAL_MS))) {
+    if (previous && (previous.queued || (counted && now - previous.requestedAt < MANUAL_SCAN_INTERVAL_MS))) {
       throw new RegistryError('SCAN_LIMIT_EXCEEDED', 'The scan quota per image has been exceeded. Wait and try again.');
     }
     await this.context.database.transaction((trx) => requestScan(trx, key, 'BASIC', now));

@@ -44,7 +44,7 @@ function parseReference(reference: string): Reference {
  * Called in the transaction that stores a new manifest; resolves to whether it queued work
  * (a scan on push) to be announced once the push has committed.
  */
-export type ManifestStoredHook = (trx: Queryable, repository: RepositoryRow, digest: Digest, mediaType: string) => Promise<boolean>;
+export type ManifestStoredHook = (trx: Queryable, repository: RepositoryRow, digest: Digest, manifest: ParsedManifest) => Promise<boolean>;
 
 /** Manifests, tags and referrers of repositories. */
 export class Manifests {
@@ -110,7 +110,7 @@ export class Manifests {
         ],
       );
       const tagUnchanged = 'tag' in reference ? await this.tag(trx, repository.id, name, reference.tag, digest, now) : true;
-      if (inserted && this.onStored) queued = await this.onStored(trx, repository, digest, manifest.mediaType);
+      if (inserted && this.onStored) queued = await this.onStored(trx, repository, digest, manifest);
       return { digest, mediaType: manifest.mediaType, subjectDigest: manifest.subject?.digest ?? null, unchanged: !inserted && tagUnchanged };
     });
     if (queued) this.afterStored?.();

@@ -70,7 +70,7 @@ export class Registry {
     this.accountSettings = new AccountSettings(context);
     this.lifecycle = new LifecyclePolicies(context, this.repositories);
     this.scans = new ImageScans(context, this.repositories, this.images, this.shared.scanSignal);
-    this.manifests.onStored = (trx, repository, digest, mediaType) => this.scans.requestOnPush(trx, repository, digest, mediaType);
+    this.manifests.onStored = (trx, repository, digest, manifest) => this.scans.requestOnPush(trx, repository, digest, manifest);
     this.manifests.afterStored = () => this.scans.notify();
   }
 

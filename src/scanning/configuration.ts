@@ -1,12 +1,14 @@
 /**
  * Scanning configuration as ECR has it. The registry's configuration (PutRegistryScanningConfiguration)
  * names a scan type and up to two rules, each a scan frequency over repository filters
- * (wildcards, `*` matching any run of characters). What applies to a repository:
+ * (wildcards, as ECR's guide says: `*` matches any run of characters, and a filter without
+ * one matches every name that contains it). What applies to a repository:
  *
  * - ENHANCED: the frequency of a rule whose filter matches (CONTINUOUS_SCAN before
  *   SCAN_ON_PUSH); a repository no rule matches is not scanned. Manual scans are refused.
- * - BASIC: SCAN_ON_PUSH when a SCAN_ON_PUSH rule matches, or when the repository's own
- *   `scanOnPush` (PutImageScanningConfiguration) is set; otherwise MANUAL (StartImageScan).
+ * - BASIC: SCAN_ON_PUSH when a SCAN_ON_PUSH rule matches; otherwise MANUAL (StartImageScan).
+ *   A registry without rules honours the repository's own `scanOnPush`
+ *   (PutImageScanningConfiguration), as ECR did before registry rules; rules supersede it.
  *   Basic scanning has no CONTINUOUS_SCAN, as in ECR.
  *
  * Without a stored configuration the registry's is BASIC with no rules.
@@ -49,8 +51,9 @@ export function validateScanningConfiguration(configuration: RegistryScanningCon
   if (new Set(frequencies).size !== frequencies.length) throw new ScanningConfigurationError('each scan frequency may appear in one rule only');
 }
 
-/** Whether a wildcard filter (`*` for any run of characters) matches the whole name. */
+/** Whether a filter matches a repository name: a wildcard pattern the whole name, a plain filter any part of it. */
 export function filterMatches(filter: string, repositoryName: string): boolean {
+  if (!filter.includes('*')) return repositoryName.includes(filter);
   const pattern = filter
     .split('*')
     .map((part) => part.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&'))
@@ -80,5 +83,6 @@ export function effectiveScanning(configuration: RegistryScanningConfiguration, 
     }
   }
   if (configuration.scanType === 'ENHANCED') return { scanType: 'ENHANCED', scanFrequency: undefined, scanOnPush: false, appliedScanFilters: [] };
-  return { scanType: 'BASIC', scanFrequency: repositoryScanOnPush ? 'SCAN_ON_PUSH' : 'MANUAL', scanOnPush: repositoryScanOnPush, appliedScanFilters: [] };
+  const onPush = repositoryScanOnPush && configuration.rules.length === 0;
+  return { scanType: 'BASIC', scanFrequency: onPush ? 'SCAN_ON_PUSH' : 'MANUAL', scanOnPush: onPush, appliedScanFilters: [] };
 }

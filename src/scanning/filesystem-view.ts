@@ -67,6 +67,24 @@ export interface CollectOptions extends ReadLayerOptions {
    * `onSkip`) instead of failing the whole collection.
    */
   skipOversized?: (path: string) => boolean;
+  /** A smaller size limit than `maxFileSize` for some wanted files (undefined: `maxFileSize`). */
+  fileSizeLimit?: (path: string) => number | undefined;
+  /**
+   * The most bytes of content and extracts kept at once; beyond it the collection fails with
+   * `RetainedTooLargeError`. A layer's own files count before the lower ones it replaces go.
+   */
+  maxRetainedBytes?: number;
+}
+
+export class RetainedTooLargeError extends Error {
+  override name = 'RetainedTooLargeError';
+  constructor(readonly limit: number) {
+    super(`the files to read from the image hold more than ${limit} bytes`);
+  }
+}
+
+function fileBytes(node: Node | undefined): number {
+  return node?.kind === 'file' ? node.content.length : 0;
 }
 
 type Node =
@@ -112,6 +130,8 @@ function errorMessage(err: unknown): string {
 /** A wanted file's content, or undefined when it is over the size limit and may be skipped. */
 async function readWanted(entry: LayerEntry, options: CollectOptions): Promise<Buffer | undefined> {
   try {
+    const limit = options.fileSizeLimit?.(entry.path);
+    if (limit !== undefined && entry.size > limit) throw new FileTooLargeError(entry.path, entry.size, limit);
     return await entry.read();
   } catch (err) {
     if (!(err instanceof FileTooLargeError) || !options.skipOversized?.(entry.path)) throw err;
@@ -144,9 +164,18 @@ async function merge(
   options: CollectOptions,
 ): Promise<Map<string, Node>> {
   const nodes = new Map<string, Node>();
+  const limit = options.maxRetainedBytes ?? Infinity;
   for await (const layer of layers) {
     const lowerDirs = ancestors(nodes);
     const added = new Map<string, Node>();
+    let kept = 0; // bytes of the lower layers' nodes
+    for (const node of nodes.values()) kept += fileBytes(node);
+    let adding = 0; // bytes of this layer's
+    const add = (path: string, node: Node) => {
+      adding += fileBytes(node) - fileBytes(added.get(path));
+      added.set(path, node);
+      if (kept + adding > limit) throw new RetainedTooLargeError(limit);
+    };
     const deletedTrees: string[] = []; // whiteouts and non-directories over lower directories
     const deletedPaths: string[] = []; // any entry over a lower node at its path
     const opaqueDirs: string[] = [];
@@ -166,26 +195,27 @@ async function merge(
       // An entry beneath a lower non-directory makes that path a directory.
       for (let d = dirname(entry.path); d !== ''; d = dirname(d)) if (nodes.has(d)) deletedPaths.push(d);
       if (entry.type !== 'directory' && lowerDirs.has(entry.path)) deletedTrees.push(entry.path);
+      adding -= fileBytes(added.get(entry.path));
       added.delete(entry.path);
       if (entry.type === 'file') {
         if (wants(entry.path)) {
           const content = await readWanted(entry, options);
-          if (content !== undefined) added.set(entry.path, { kind: 'file', content, extracted: false });
+          if (content !== undefined) add(entry.path, { kind: 'file', content, extracted: false });
         } else {
           const extractor = options.extract?.({ path: entry.path, size: entry.size, mode: entry.mode });
           const content = extractor ? await runExtractor(entry, extractor, options) : undefined;
-          if (content !== undefined) added.set(entry.path, { kind: 'file', content, extracted: true });
+          if (content !== undefined) add(entry.path, { kind: 'file', content, extracted: true });
         }
       } else if (entry.type === 'symlink' && keepLinks) {
-        added.set(entry.path, { kind: 'symlink', target: entry.linkname ?? '' });
+        add(entry.path, { kind: 'symlink', target: entry.linkname ?? '' });
       } else if (entry.type === 'hardlink') {
         const target = entry.linkname ?? '';
         const same = added.get(target);
         const wanted = wants(entry.path);
         // A hard link to a file already read (or extracted) in this layer takes its content now:
         // the raw content for a wanted link, the extract for any other.
-        if (same?.kind === 'file' && (wanted ? !same.extracted : same.extracted)) added.set(entry.path, same);
-        else if (keepLinks) added.set(entry.path, { kind: 'hardlink', target });
+        if (same?.kind === 'file' && (wanted ? !same.extracted : same.extracted)) add(entry.path, same);
+        else if (keepLinks) add(entry.path, { kind: 'hardlink', target });
       }
     }
     for (const path of deletedPaths) nodes.delete(path);

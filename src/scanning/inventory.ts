@@ -18,6 +18,15 @@ export interface Inventory {
   languagePackages: LanguagePackage[];
 }
 
+/**
+ * Package databases may be large (the Berkeley DB `Packages` of an EL8 image holds tens of
+ * megabytes); language manifests are read up to the usual 8 MiB, larger ones skipped.
+ */
+const MAX_DATABASE_BYTES = 64 << 20;
+const MAX_MANIFEST_BYTES = 8 << 20;
+/** All that an inventory keeps in memory at once; an image needing more fails its scan. */
+export const MAX_INVENTORY_BYTES = 160 << 20;
+
 export function wantsInventoryFile(path: string): boolean {
   return wantsOsRelease(path) || wantsDpkg(path) || wantsApk(path) || wantsRpm(path) || wantsLanguageFile(path);
 }
@@ -28,7 +37,13 @@ export function wantsInventoryFile(path: string): boolean {
  * (see catalogers/language.ts). `onSkip` hears of files left out (too large, unreadable).
  */
 export async function takeInventory(layers: LayerSource[], onSkip?: (path: string, reason: string) => void): Promise<Inventory> {
-  const files = await collectFiles(layers, wantsInventoryFile, { ...languageCollectOptions(), onSkip });
+  const files = await collectFiles(layers, wantsInventoryFile, {
+    ...languageCollectOptions(),
+    maxFileSize: MAX_DATABASE_BYTES,
+    fileSizeLimit: (path) => (wantsLanguageFile(path) ? MAX_MANIFEST_BYTES : undefined),
+    maxRetainedBytes: MAX_INVENTORY_BYTES,
+    onSkip,
+  });
   const release = findOsRelease(files);
   const inventory: Inventory = {
     osPackages: [...catalogDpkg(files), ...catalogApk(files), ...catalogRpm(files)],

@@ -1,5 +1,7 @@
 /**
- * Matches an inventory against the vulnerability database.
+ * Matches an inventory against the vulnerability database. Every matching advisory is a
+ * match; advisories that are aliases of each other are merged into one finding later
+ * (findings.ts).
  *
  * OS packages are matched in the OSV ecosystem of the image's distribution and release
  * (`Debian:12`, `Ubuntu:22.04:LTS`, `Alpine:v3.19`, …; see `distributionEcosystems`). Debian,
@@ -13,7 +15,7 @@ import { advisoryDocuments, affectedRowsFor } from '../storage/meta/vulndb.js';
 import type { LanguagePackage, OsPackage } from './catalogers/package.js';
 import type { Inventory } from './inventory.js';
 import { affectedVerdict } from './vulndb/affected.js';
-import { lookupName, parseOsvAdvisory, type OsvAdvisory } from './vulndb/osv.js';
+import { lookupName, parseOsvAdvisory, type OsvAdvisory, type OsvAffected } from './vulndb/osv.js';
 
 export interface MatchedPackage {
   kind: 'os' | 'language';
@@ -29,6 +31,8 @@ export interface MatchedPackage {
 
 export interface Match {
   advisory: OsvAdvisory;
+  /** The advisory's entry that matched (its severity, if it has its own, is the package's). */
+  entry: OsvAffected;
   /** The OSV ecosystem it matched in (`Debian:12`, `npm`). */
   ecosystem: string;
   package: MatchedPackage;
@@ -78,7 +82,7 @@ export function distributionEcosystems(os: Inventory['os']): DistributionEcosyst
   }
 }
 
-/** Whether scanning covers the image's distribution (or it has none and no OS packages). */
+/** Whether scanning covers the image's distribution (an image without os-release is not covered). */
 export function distributionSupported(inventory: Inventory): boolean {
   return distributionEcosystems(inventory.os) !== undefined;
 }
@@ -160,7 +164,7 @@ export async function matchInventory(db: Queryable, inventory: Inventory, option
         const verdict = affectedVerdict(entry, candidate.version);
         if (!verdict) continue;
         seen.add(row.advisoryId);
-        matches.push({ advisory, ecosystem: row.ecosystem, package: candidate.package, fixedIn: verdict.fixedIn });
+        matches.push({ advisory, entry, ecosystem: row.ecosystem, package: candidate.package, fixedIn: verdict.fixedIn });
         break;
       }
     }

@@ -43,7 +43,8 @@ export async function queueRescans(context: RegistryContext, changed: AffectedKe
         (byPackage.get(candidate.lookup) ?? []).some((ecosystem) => candidate.inEcosystem(ecosystem)),
       );
       if (!concerned) continue;
-      await context.database.transaction((trx) => requestScan(trx, image, 'ENHANCED', context.now()));
+      // The image keeps showing its findings while it is rescanned, as ECR's monitored images do.
+      await context.database.transaction((trx) => requestScan(trx, image, 'ENHANCED', context.now(), { keepResult: true }));
       queued++;
     }
   }

@@ -13,19 +13,17 @@
 import { openBlobStream } from '../registry/blob-content.js';
 import type { RegistryContext } from '../registry/context.js';
 import type { Digest } from '../registry/digest.js';
-import { INDEX_TYPES } from '../registry/media-types.js';
+import { IMAGE_CONFIG_TYPES, INDEX_TYPES } from '../registry/media-types.js';
 import { findManifestContents } from '../storage/meta/images.js';
-import { getInventory, getScanningConfiguration, putInventory, recordFindings, repositoryOf, type ScanKey, type ScanStatus } from '../storage/meta/scans.js';
+import { getInventory, getScanningConfiguration, putInventory, repositoryOf, type ScanKey, type ScanStatus } from '../storage/meta/scans.js';
 import { findRepositoryDetails } from '../storage/meta/repositories.js';
 import { DEFAULT_SCANNING_CONFIGURATION, effectiveScanning } from './configuration.js';
 import { databaseState } from '../storage/meta/vulndb.js';
-import type { LayerSource } from './filesystem-view.js';
-import { findingsOf, severityCounts } from './findings.js';
+import { RetainedTooLargeError, type LayerSource } from './filesystem-view.js';
+import { compressionOfMediaType, FileTooLargeError, LayerFormatError } from './layer-reader.js';
+import { findingsOf, severityCounts, type FindingInput } from './findings.js';
 import { takeInventory, type Inventory } from './inventory.js';
 import { distributionSupported, matchInventory } from './match.js';
-
-/** Configuration media types of container images; anything else is an artifact. */
-const IMAGE_CONFIG_TYPES = new Set(['application/vnd.oci.image.config.v1+json', 'application/vnd.docker.container.image.v1+json']);
 
 export const UNSUPPORTED_DESCRIPTION = 'The operating system and/or package manager are not supported.';
 export const NO_DATABASE_DESCRIPTION = 'No vulnerability database has been imported: findings are unavailable until one is (stowage vulndb import).';
@@ -35,6 +33,8 @@ export interface ScanResult {
   description: string | null;
   counts: Record<string, number> | null;
   vulndbUpdatedAt: number | null;
+  /** What the scan found, for a scan that looked (COMPLETE, ACTIVE): recorded with the result. */
+  findings?: FindingInput[];
 }
 
 /** What is not a container image: an index, an artifact. */
@@ -48,6 +48,9 @@ export async function scanImage(context: RegistryContext, key: ScanKey, scanType
     inventory = await inventoryOf(context, key);
   } catch (error) {
     if (error instanceof UnsupportedImage) return { status: 'UNSUPPORTED_IMAGE', description: error.message, counts: null, vulndbUpdatedAt: null };
+    if (error instanceof RetainedTooLargeError || error instanceof FileTooLargeError) {
+      return { status: 'FAILED', description: `The image could not be scanned: ${error.message}.`, counts: null, vulndbUpdatedAt: null };
+    }
     throw error;
   }
   const languages = scanType === 'ENHANCED';
@@ -60,14 +63,13 @@ export async function scanImage(context: RegistryContext, key: ScanKey, scanType
   if (!state) return { status: 'FINDINGS_UNAVAILABLE', description: NO_DATABASE_DESCRIPTION, counts: null, vulndbUpdatedAt: null };
   const matches = await matchInventory(db, inventory, { languages });
   const findings = findingsOf(matches);
-  const now = context.now();
-  await context.database.transaction((trx) => recordFindings(trx, key, findings, now));
   const continuous = scanType === 'ENHANCED' && (await scannedContinuously(context, key));
   return {
     status: continuous ? 'ACTIVE' : 'COMPLETE',
     description: continuous ? 'Continuous scan is selected for image.' : 'The scan was completed successfully.',
     counts: severityCounts(findings),
-    vulndbUpdatedAt: state?.updatedAt ?? null,
+    vulndbUpdatedAt: state.updatedAt,
+    findings,
   };
 }
 
@@ -81,11 +83,31 @@ async function scannedContinuously(context: RegistryContext, key: ScanKey): Prom
   return effectiveScanning(configuration, repository.name, details?.scanOnPush ?? false).scanFrequency === 'CONTINUOUS_SCAN';
 }
 
+/**
+ * Inventories are read from layers one at a time in a process (a scan, an SBOM request),
+ * each holding at most MAX_INVENTORY_BYTES: memory stays bounded however many ask at once,
+ * and an image asked for twice is read once.
+ */
+let reading: Promise<unknown> = Promise.resolve();
+
+function oneAtATime<T>(task: () => Promise<T>): Promise<T> {
+  const run = reading.then(task, task);
+  reading = run.catch(() => undefined);
+  return run;
+}
+
 /** The image's inventory: recorded, or read from its layers and recorded. */
 export async function inventoryOf(context: RegistryContext, key: ScanKey): Promise<Inventory> {
-  const db = context.database.db;
-  const recorded = await getInventory(db, key.manifestDigest);
+  const recorded = await getInventory(context.database.db, key.manifestDigest);
   if (recorded) return JSON.parse(recorded) as Inventory;
+  return oneAtATime(async () => {
+    const again = await getInventory(context.database.db, key.manifestDigest);
+    return again ? (JSON.parse(again) as Inventory) : readInventory(context, key);
+  });
+}
+
+async function readInventory(context: RegistryContext, key: ScanKey): Promise<Inventory> {
+  const db = context.database.db;
   const manifest = (await findManifestContents(db, key.repositoryId, [key.manifestDigest])).get(key.manifestDigest);
   if (!manifest) throw new Error(`manifest ${key.manifestDigest} is gone`);
   if (INDEX_TYPES.has(manifest.mediaType)) throw new UnsupportedImage('An image index is scanned as the images it lists.');
@@ -96,6 +118,9 @@ export async function inventoryOf(context: RegistryContext, key: ScanKey): Promi
   if (!parsed.config?.mediaType || !IMAGE_CONFIG_TYPES.has(parsed.config.mediaType)) {
     throw new UnsupportedImage(`Artifacts of configuration type ${parsed.config?.mediaType ?? 'unknown'} are not container images.`);
   }
+  const foreign = (parsed.layers ?? []).find((layer) => compressionOfMediaType(layer.mediaType) === undefined);
+  // Attestations and signatures (in-toto statements, …) dress as images with layers that are no filesystem.
+  if (foreign) throw new UnsupportedImage(`Layers of media type ${foreign.mediaType} are not filesystem layers.`);
   const layers: LayerSource[] = (parsed.layers ?? [])
     .filter((layer) => !layer.mediaType.includes('.nondistributable.') && !layer.mediaType.includes('.foreign.'))
     .map((layer) => ({
@@ -106,7 +131,13 @@ export async function inventoryOf(context: RegistryContext, key: ScanKey): Promi
         return stream;
       },
     }));
-  const inventory = await takeInventory(layers);
+  let inventory: Inventory;
+  try {
+    inventory = await takeInventory(layers);
+  } catch (error) {
+    if (error instanceof LayerFormatError) throw new UnsupportedImage(`A layer is not a tar archive: ${error.message}`);
+    throw error;
+  }
   await putInventory(db, key.manifestDigest, JSON.stringify(inventory), context.now());
   return inventory;
 }

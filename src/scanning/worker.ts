@@ -1,14 +1,15 @@
 /**
- * The scan worker of a serving process: takes queued scans (image_scans rows PENDING, or
- * IN_PROGRESS with a stale heartbeat, left by a process that died) one at a time and runs
- * them. It wakes when this process queues a scan (a push, StartImageScan, a rescan after a
- * database import) and every `pollMs` for scans queued by other processes sharing the
- * database. A scan that fails is recorded FAILED; the worker goes on.
+ * The scan worker of a serving process: takes queued scans (image_scans rows `queued` that
+ * no live worker holds: none, or one whose heartbeat stopped because its process died) one
+ * at a time and runs them. It wakes when this process queues a scan (a push, StartImageScan)
+ * and every `pollMs` for scans queued by other processes sharing the database (rescans
+ * queued by `stowage vulndb import`). A scan that fails is recorded FAILED; one that keeps
+ * killing its worker is given up after MAX_SCAN_ATTEMPTS tries. The worker goes on.
  */
 import type { Logger } from 'pino';
 import type { Registry } from '../registry/registry.js';
-import { claimNextScan, finishScan, heartbeatScan } from '../storage/meta/scans.js';
-import { scanImage } from './scanner.js';
+import { claimNextScan, finishScan, heartbeatScan, recordFindings } from '../storage/meta/scans.js';
+import { scanImage, type ScanResult } from './scanner.js';
 
 export interface ScanWorkerOptions {
   /** How often to look for scans queued elsewhere. */
@@ -39,16 +40,22 @@ export function startScanWorker(registry: Registry, logger: Logger, options: Sca
       if (!claimed) return;
       const heartbeat = setInterval(() => void heartbeatScan(db, claimed, context.now()).catch(() => undefined), Math.max(1_000, options.staleMs / 4));
       heartbeat.unref();
-      let result;
+      let result: ScanResult;
       try {
         result = await scanImage(context, claimed, claimed.scanType);
       } catch (error) {
         logger.error({ err: error, manifestDigest: claimed.manifestDigest }, 'image scan failed');
-        result = { status: 'FAILED' as const, description: 'The image could not be scanned: its layers could not be read.', counts: null, vulndbUpdatedAt: null };
+        result = { status: 'FAILED', description: 'The image could not be scanned.', counts: null, vulndbUpdatedAt: null };
       } finally {
         clearInterval(heartbeat);
       }
-      await finishScan(db, claimed, now, result, context.now());
+      // The result and its findings together, and only while this worker still holds the scan
+      // (requested again meanwhile, it runs again with what changed).
+      const finished = context.now();
+      await context.database.transaction(async (trx) => {
+        if (!(await finishScan(trx, claimed, result, finished))) return;
+        if (result.findings) await recordFindings(trx, claimed, result.findings, finished);
+      });
     }
   };
 

@@ -21,7 +21,7 @@ import { startScanWorker } from '../../src/scanning/worker.js';
 import { importAdvisories } from '../../src/scanning/vulndb/import.js';
 import { testDialects } from '../helpers/databases.js';
 import { awsErrorOf, useEcrServer } from '../helpers/ecr-client.js';
-import { OciClient } from '../helpers/oci-client.js';
+import { OciClient, sha256 } from '../helpers/oci-client.js';
 import {
   alpineLayers,
   debianLayers,
@@ -108,6 +108,27 @@ describe.each(testDialects())('image scanning through the ECR API on %s', (diale
     const wrongFormat = await oci.fetch('/v2/scan/debian/_stowage/sbom/v1?format=swid');
     expect(wrongFormat.status).toBe(400);
     expect((await oci.fetch('/v2/scan/debian/_stowage/sbom/nope')).status).toBe(404);
+  });
+
+  it('reports attestations dressed as images unsupported, and does not scan artifacts on push', async () => {
+    await env.ecr.send(new CreateRepositoryCommand({ repositoryName: 'scan/attested', imageScanningConfiguration: { scanOnPush: true } }));
+    const statement = JSON.stringify({ _type: 'https://in-toto.io/Statement/v1', predicateType: 'https://slsa.dev/provenance/v1' });
+    const config = JSON.stringify({ architecture: 'unknown', os: 'unknown', rootfs: { type: 'layers', diff_ids: [] } });
+    await oci.pushBlob('scan/attested', statement);
+    await oci.pushBlob('scan/attested', config);
+    const attestation = JSON.stringify({
+      schemaVersion: 2,
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: sha256(config), size: config.length },
+      layers: [{ mediaType: 'application/vnd.in-toto+json', digest: sha256(statement), size: statement.length }],
+    });
+    expect((await oci.pushManifest('scan/attested', 'attestation', attestation, 'application/vnd.oci.image.manifest.v1+json')).status).toBe(201);
+    const artifact = await pushLayers(oci, 'scan/attested', 'sbom', debianLayers(), 'application/vnd.example.sbom.v1+json');
+    await scanned();
+    const result = await env.ecr.send(new DescribeImageScanFindingsCommand({ repositoryName: 'scan/attested', imageId: { imageTag: 'attestation' } }));
+    expect(result.imageScanStatus).toEqual({ status: 'UNSUPPORTED_IMAGE', description: 'Layers of media type application/vnd.in-toto+json are not filesystem layers.' });
+    const notScanned = await awsErrorOf(env.ecr.send(new DescribeImageScanFindingsCommand({ repositoryName: 'scan/attested', imageId: { imageDigest: artifact } })));
+    expect(notScanned.name).toBe('ScanNotFoundException');
   });
 
   it('scans Alpine images by apk version order', async () => {
@@ -256,6 +277,10 @@ describe.each(testDialects())('image scanning through the ECR API on %s', (diale
       const imported = await importAdvisories(env.server.registry.context.database, update, { now: () => Date.now() });
       expect(imported.summary).toMatchObject({ imported: 1, withdrawn: 1 });
       expect(await queueRescans(env.server.registry.context, imported.changed)).toBe(1);
+      // While the rescan waits, the image shows its last result, as ECR's monitored images do.
+      const waiting = await env.ecr.send(new DescribeImageScanFindingsCommand({ repositoryName: 'enhanced/node', imageId: { imageTag: 'v1' } }));
+      expect(waiting.imageScanStatus?.status).toBe('ACTIVE');
+      expect(waiting.imageScanFindings!.findingSeverityCounts).toEqual({ HIGH: 1 });
       // Rescans queued by another process (`stowage vulndb import`) are found by the worker's poll; here it is woken at once.
       env.server.registry.scans.notify();
       await scanned();

@@ -1,6 +1,6 @@
 import zlib from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { collectFiles, type ExtractableEntry, type Extractor } from '../../src/scanning/filesystem-view.js';
+import { collectFiles, RetainedTooLargeError, type ExtractableEntry, type Extractor } from '../../src/scanning/filesystem-view.js';
 import { FileTooLargeError, LayerFormatError, normalizeLayerPath, readLayer } from '../../src/scanning/layer-reader.js';
 import { catalogDpkg, wantsDpkg } from '../../src/scanning/catalogers/dpkg.js';
 import { catalogApk, wantsApk } from '../../src/scanning/catalogers/apk.js';
@@ -372,6 +372,28 @@ describe('collectFiles extracts', () => {
     const linked = await gzLayer([{ name: 'data/big', content: Buffer.alloc(4096, 'b') }, { name: 'lock/link', type: 'symlink', linkname: '../data/big' }]);
     expect(view(await collectFiles([linked], (p) => p.startsWith('lock/'), { maxFileSize: 1024, skipOversized: (p) => p.startsWith('lock/') }))).toEqual({});
     await expect(collectFiles([linked], (p) => p.startsWith('lock/'), { maxFileSize: 1024 })).rejects.toThrow(FileTooLargeError);
+  });
+
+  it('holds some wanted files to a smaller size limit than the others', async () => {
+    const l = await gzLayer([
+      { name: 'db/packages', content: Buffer.alloc(4096, 'd') },
+      { name: 'lock/big.json', content: Buffer.alloc(2048, 'j') },
+    ]);
+    const skipped: string[] = [];
+    const limits = { maxFileSize: 8192, fileSizeLimit: (p: string) => (p.startsWith('lock/') ? 1024 : undefined), skipOversized: (p: string) => p.startsWith('lock/') };
+    const files = await collectFiles([l], () => true, { ...limits, onSkip: (p) => skipped.push(p) });
+    expect(Object.keys(view(files))).toEqual(['db/packages']);
+    expect(skipped).toEqual(['lock/big.json']);
+  });
+
+  it('fails once the files it keeps would hold more than maxRetainedBytes, counting what upper layers replace as gone', async () => {
+    const file = (name: string, fill: string) => ({ name, content: Buffer.alloc(400_000, fill) });
+    const three = await gzLayer([file('lock/a.json', 'a'), file('lock/b.json', 'b'), file('lock/c.json', 'c')]);
+    await expect(collectFiles([three], () => true, { maxRetainedBytes: 1_000_000 })).rejects.toThrow(RetainedTooLargeError);
+    // The same path rewritten by every layer keeps one copy.
+    const layers = await Promise.all(['a', 'b', 'c', 'd'].map((fill) => gzLayer([file('var/lib/dpkg/status', fill)])));
+    const files = await collectFiles(layers, () => true, { maxRetainedBytes: 1_000_000 });
+    expect(files.get('var/lib/dpkg/status')![0]).toBe('d'.charCodeAt(0));
   });
 });
 

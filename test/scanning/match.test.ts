@@ -75,3 +75,56 @@ describe('matching Ubuntu and Red Hat images', () => {
     expect(rhelMatches.map((m) => `${m.advisory.id} ${m.ecosystem} ${m.fixedIn}`)).toEqual(['RHSA-2023:1 Red Hat:enterprise_linux:9::baseos 1:3.0.7-18.el9']);
   });
 });
+
+describe('repository filters of scanning rules', () => {
+  it('match as ECR says: wildcards the whole name, a plain filter any part of it', async () => {
+    const { filterMatches, effectiveScanning } = await import('../../src/scanning/configuration.js');
+    expect(filterMatches('prod', 'team/prod-api')).toBe(true);
+    expect(filterMatches('prod', 'team/api')).toBe(false);
+    expect(filterMatches('team/*', 'team/api')).toBe(true);
+    expect(filterMatches('team/*', 'other/team/api')).toBe(false);
+    expect(filterMatches('*-api', 'team/x-api')).toBe(true);
+    expect(filterMatches('a.b', 'axb')).toBe(false);
+    const rules = { scanType: 'BASIC' as const, rules: [{ scanFrequency: 'SCAN_ON_PUSH' as const, repositoryFilters: [{ filter: 'prod', filterType: 'WILDCARD' as const }] }] };
+    expect(effectiveScanning(rules, 'team/prod-api', false)).toMatchObject({ scanFrequency: 'SCAN_ON_PUSH', scanOnPush: true });
+    // Registry rules supersede a repository's own scanOnPush.
+    expect(effectiveScanning(rules, 'team/dev', true)).toMatchObject({ scanFrequency: 'MANUAL', scanOnPush: false });
+    expect(effectiveScanning({ scanType: 'BASIC', rules: [] }, 'team/dev', true)).toMatchObject({ scanFrequency: 'SCAN_ON_PUSH', scanOnPush: true });
+  });
+});
+
+describe('findings of matches', () => {
+  it('are one per vulnerability and package, aliases merged at their most severe, rated by the entry that matched', async () => {
+    const { findingsOf } = await import('../../src/scanning/findings.js');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stowage-findings-'));
+    const database = await openDatabase({ url: `sqlite:${path.join(dir, 'metadata.sqlite')}` });
+    try {
+      const critical = 'CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H';
+      const medium = 'CVSS:3.1/AV:N/AC:H/PR:N/UI:N/S:U/C:L/I:L/A:N';
+      const affected = (ecosystem: string, name: string, extra: object = {}) => ({ package: { ecosystem, name }, ranges: [{ type: 'ECOSYSTEM', events: [{ introduced: '0' }] }], ...extra });
+      writeAdvisoryDirectory(dir, [
+        { id: 'DSA-5000-1', modified: '2024-01-01T00:00:00Z', aliases: ['CVE-2024-1000'], database_specific: { severity: 'low' }, affected: [affected('Debian:12', 'openssl')] },
+        { id: 'DEBIAN-CVE-2024-1000', modified: '2024-01-01T00:00:00Z', upstream: ['CVE-2024-1000'], severity: [{ type: 'CVSS_V3', score: critical }], affected: [affected('Debian:12', 'openssl')] },
+        {
+          id: 'GHSA-two-pkgs',
+          modified: '2024-01-01T00:00:00Z',
+          affected: [affected('npm', 'a', { severity: [{ type: 'CVSS_V3', score: medium }] }), affected('npm', 'b', { severity: [{ type: 'CVSS_V3', score: critical }] })],
+        },
+      ]);
+      await importAdvisories(database, dir, { now: () => 1 });
+      const inventory: Inventory = {
+        os: { id: 'debian', versionId: '12' },
+        osPackages: [{ ecosystem: 'debian', name: 'openssl', version: '3.0.9-1', location: '/var/lib/dpkg/status' }],
+        languagePackages: [{ ecosystem: 'npm', name: 'b', version: '1.0.0', location: '/app/package-lock.json' }],
+      };
+      const findings = findingsOf(await matchInventory(database.db, inventory, { languages: true }));
+      expect(findings.map((f) => `${f.finding.name} ${f.finding.package.name} ${f.severity} ${f.finding.advisoryId} [${f.finding.relatedVulnerabilities.join(' ')}]`).sort()).toEqual([
+        'CVE-2024-1000 openssl CRITICAL DEBIAN-CVE-2024-1000 [CVE-2024-1000 DSA-5000-1]',
+        'GHSA-two-pkgs b CRITICAL GHSA-two-pkgs []',
+      ]);
+    } finally {
+      await database.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

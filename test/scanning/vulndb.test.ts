@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { affectedVerdict } from '../../src/scanning/vulndb/affected.js';
 import { importAdvisories } from '../../src/scanning/vulndb/import.js';
+import { MAX_ADVISORY_BYTES } from '../../src/scanning/vulndb/sources.js';
 import { lookupName, parseOsvAdvisory, type OsvAffected } from '../../src/scanning/vulndb/osv.js';
 import { openDatabase, type Database } from '../../src/storage/meta/database.js';
 import { advisoryDocuments, affectedRowsFor, databaseState } from '../../src/storage/meta/vulndb.js';
@@ -47,6 +48,16 @@ describe('affected ranges, as the OSV schema evaluates them', () => {
     expect(affectedVerdict(entry('npm', 'x', events({ introduced: '0' })), 'not a version')).toBeUndefined();
     expect(affectedVerdict(entry('Unknown', 'x', events({ introduced: '0' })), '1.0')).toBeUndefined();
     expect(affectedVerdict(entry('npm', 'x', [{ type: 'GIT', events: [{ introduced: 'abc' }] }]), '1.0.0')).toBeUndefined();
+  });
+
+  it('names the fix of a listed version from the ranges, and never uses a range it cannot fully read', () => {
+    const listed = entry('PyPI', 'jinja2', [{ type: 'ECOSYSTEM', events: [{ introduced: '2.0' }, { fixed: '2.11.3' }, { introduced: '3.0.0' }, { fixed: '3.1.3' }] }], ['2.11.2', 'custom-build']);
+    expect(affectedVerdict(listed, '2.11.2')).toEqual({ fixedIn: '2.11.3' });
+    expect(affectedVerdict(listed, 'custom-build')).toEqual({ fixedIn: undefined });
+    // `1.2` is no SemVer version: dropping the fix would leave every later version affected.
+    const unreadable = entry('npm', 'x', [{ type: 'SEMVER', events: [{ introduced: '0' }, { fixed: '1.2' }] }]);
+    expect(affectedVerdict(unreadable, '5.0.0')).toBeUndefined();
+    expect(affectedVerdict(unreadable, '1.0.0')).toBeUndefined();
   });
 
   it('orders by each ecosystem: PEP 440 pre-releases, Maven qualifiers, apk suffixes', () => {
@@ -129,6 +140,24 @@ describe.each(testDialects())('vulnerability database import on %s', (dialect) =
     expect((await advisoryDocuments(database.db, ['DEBIAN-CVE-2023-0005'])).get('DEBIAN-CVE-2023-0005')).toContain('cpio');
     // Fresh as the newest advisory seen, the withdrawn one included.
     expect(update.summary.database).toMatchObject({ updatedAt: Date.parse('2024-02-02T00:00:00Z'), advisories: 6 });
+  });
+
+  it('keeps a newer advisory when an older export comes later, and skips an entry too large to be one', async () => {
+    const { database, dir } = await fresh();
+    const tar = osvAdvisories().find((a) => a.id === 'DEBIAN-CVE-2023-0005')!;
+    await importAdvisories(database, writeAdvisoryDirectory(path.join(dir, 'new'), [{ ...tar, modified: '2024-05-01T00:00:00Z', summary: 'newer' }]), { now: () => 1 });
+    const older = await importAdvisories(
+      database,
+      writeAdvisoryZip(path.join(dir, 'old.zip'), [tar, { ...tar, id: 'HUGE-1', details: 'x'.repeat(MAX_ADVISORY_BYTES) }, { ...tar, id: 'DEBIAN-CVE-2023-0099' }]),
+      { now: () => 2 },
+    );
+    expect(older.summary).toMatchObject({ read: 3, imported: 1, unchanged: 1, invalid: 1 });
+    expect(older.summary.problems).toEqual([expect.stringMatching(/old\.zip!HUGE-1\.json: \d+ bytes, over the \d+-byte limit/)]);
+    expect((await advisoryDocuments(database.db, ['DEBIAN-CVE-2023-0005'])).get('DEBIAN-CVE-2023-0005')).toContain('newer');
+    // An older withdrawal does not remove the newer advisory either.
+    const withdrawn = await importAdvisories(database, writeAdvisoryDirectory(path.join(dir, 'withdrawn'), [{ ...tar, withdrawn: '2024-01-12T00:00:00Z' }]), { now: () => 3 });
+    expect(withdrawn.summary).toMatchObject({ unchanged: 1, withdrawn: 0 });
+    expect(await affectedRowsFor(database.db, ['tar'])).toHaveLength(2);
   });
 
   it('refuses a source that is not there or not an archive, with a clear message', async () => {

@@ -7,7 +7,9 @@
  * unaffected again; `limit` events, where present, bound the range from above (exclusive;
  * `*` is no bound). GIT ranges (commit hashes) do not apply to installed packages.
  *
- * A version the ecosystem's ordering cannot read is affected only where it is listed.
+ * A version the ecosystem's ordering cannot read is affected only where it is listed; a range
+ * with an event version it cannot read is not used at all (dropping the event could open the
+ * range up).
  */
 import { versionSchemeFor, type VersionScheme } from '../versions/index.js';
 import type { OsvAffected, OsvEvent, OsvRange } from './osv.js';
@@ -19,7 +21,6 @@ export interface AffectedVerdict {
 
 /** Undefined when `version` is not affected by `entry`. */
 export function affectedVerdict(entry: OsvAffected, version: string): AffectedVerdict | undefined {
-  if (entry.versions?.includes(version)) return { fixedIn: undefined };
   const ecosystem = entry.package?.ecosystem;
   for (const range of entry.ranges ?? []) {
     const scheme = range.type === 'SEMVER' ? versionSchemeFor('npm') : range.type === 'ECOSYSTEM' && ecosystem ? versionSchemeFor(ecosystem) : undefined;
@@ -27,7 +28,25 @@ export function affectedVerdict(entry: OsvAffected, version: string): AffectedVe
     const verdict = inRange(range, normalize(range, version), scheme);
     if (verdict) return verdict;
   }
-  return undefined;
+  if (!entry.versions?.includes(version)) return undefined;
+  // Listed (osv.dev lists what its ranges cover): the fix is still the ranges' next one, if readable.
+  return { fixedIn: nextFix(entry, version) };
+}
+
+/** The lowest `fixed` above `version` in the entry's readable ranges. */
+function nextFix(entry: OsvAffected, version: string): string | undefined {
+  const fixes: { at: string; scheme: VersionScheme }[] = [];
+  for (const range of entry.ranges ?? []) {
+    const scheme = range.type === 'SEMVER' ? versionSchemeFor('npm') : range.type === 'ECOSYSTEM' && entry.package ? versionSchemeFor(entry.package.ecosystem) : undefined;
+    if (!scheme || !scheme.isValid(normalize(range, version))) continue;
+    for (const event of range.events) {
+      if ('fixed' in event && scheme.isValid(normalize(range, event.fixed)) && scheme.compare(normalize(range, event.fixed), normalize(range, version)) > 0) {
+        fixes.push({ at: event.fixed, scheme });
+      }
+    }
+  }
+  fixes.sort((a, b) => a.scheme.compare(a.at, b.at));
+  return fixes[0]?.at;
 }
 
 /** SEMVER ranges carry no `v` prefix; Go versions do. */
@@ -51,11 +70,9 @@ function inRange(range: OsvRange, version: string, scheme: VersionScheme): Affec
   };
   const limits = range.events.filter((event): event is { limit: string } => 'limit' in event);
   if (limits.length > 0 && !limits.some((event) => event.limit === '*' || compare(version, event.limit) < 0)) return undefined;
-  const events = range.events
-    .filter((event) => !('limit' in event))
-    .map((event) => ({ event, version: normalize(range, eventVersion(event)) }))
-    .filter(({ version: v }) => v === '0' || scheme.isValid(v))
-    .sort((a, b) => compare(a.version, b.version));
+  const events = range.events.filter((event) => !('limit' in event)).map((event) => ({ event, version: normalize(range, eventVersion(event)) }));
+  if (events.some(({ version: v }) => v !== '0' && !scheme.isValid(v))) return undefined;
+  events.sort((a, b) => compare(a.version, b.version));
   let affected = false;
   for (const { event, version: at } of events) {
     if ('introduced' in event && compare(version, at) >= 0) affected = true;

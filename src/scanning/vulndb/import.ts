@@ -1,8 +1,9 @@
 /**
  * Imports OSV advisories into the vulnerability database (`stowage vulndb import`). Each
  * advisory is stored with the (ecosystem, package) keys matching looks it up by; one that is
- * stored already with the same `modified` time is left as it is, a newer one replaces it, a
- * withdrawn one is removed. Advisories are written in batches, each batch one transaction,
+ * stored already with the same or a later `modified` time is left as it is, a newer one
+ * replaces it, a withdrawn one (newer than the stored) removes it. Files that are not
+ * advisories are counted and named, and the import goes on. Advisories are written in batches, each batch one transaction,
  * so an import can run beside a serving registry and a failed one keeps what it committed.
  * The import reports which packages it changed: images holding them are rescanned where
  * continuous scanning is on.
@@ -60,32 +61,39 @@ export async function importAdvisories(database: Database, source: string, optio
     batch = [];
     const stored = await storedModifiedTimes(database.db, advisories.map(({ advisory }) => advisory.id));
     const replaced = await affectedKeysOf(database.db, [...stored.keys()]);
+    const touched = new Set<string>();
     await database.transaction(async (trx) => {
       for (const { advisory, text } of advisories) {
         const modified = Date.parse(advisory.modified);
-        if (advisory.withdrawn !== undefined) {
-          await deleteAdvisory(trx, advisory.id);
-          summary.withdrawn++;
+        const storedModified = stored.get(advisory.id);
+        // The stored one is as new or newer (an older export imported after a newer one): kept.
+        if (storedModified !== undefined && storedModified >= modified) {
+          summary.unchanged++;
           continue;
         }
-        if (stored.get(advisory.id) === modified) {
-          summary.unchanged++;
+        if (advisory.withdrawn !== undefined) {
+          if (await deleteAdvisory(trx, advisory.id)) touched.add(advisory.id);
+          summary.withdrawn++;
           continue;
         }
         const keys = affectedKeys(advisory);
         await putAdvisory(trx, advisory.id, modified, text, keys);
+        if (storedModified !== undefined) touched.add(advisory.id);
         noteChanged(keys);
         summary.imported++;
       }
     });
     // What replaced or withdrawn advisories affected before changes too.
-    const touched = new Set(advisories.filter(({ advisory }) => advisory.withdrawn !== undefined || stored.get(advisory.id) !== Date.parse(advisory.modified)).map(({ advisory }) => advisory.id));
     if (touched.size > 0) noteChanged(replaced.filter((key) => touched.has(key.advisoryId)));
   };
 
   for await (const file of readAdvisoryFiles(source)) {
     summary.read++;
     options.progress?.(summary.read, Math.max(total, summary.read));
+    if (file.problem !== undefined) {
+      problem(`${file.name}: ${file.problem}`);
+      continue;
+    }
     let advisory: OsvAdvisory;
     try {
       advisory = parseOsvAdvisory(JSON.parse(file.text));

@@ -2,7 +2,8 @@
  * Where OSV advisories are read from: a `.zip` archive (as osv.dev publishes one per
  * ecosystem, `<Ecosystem>/all.zip`), a `.json` file, or a directory holding any of those at
  * any depth. Every `.json` file is one advisory. Archives are read entry by entry (random
- * access into the zip file), so memory stays flat however large the archive is.
+ * access into the zip file), so memory stays flat however large the archive is. A source
+ * that cannot be read at all fails; a file or entry that cannot is reported and skipped.
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
@@ -12,11 +13,8 @@ import yauzl from 'yauzl';
 /** An advisory document larger than this is refused (real ones are a few kilobytes). */
 export const MAX_ADVISORY_BYTES = 8 * 1024 * 1024;
 
-export interface AdvisoryFile {
-  /** Where it came from, for messages: `path` or `archive.zip!entry.json`. */
-  name: string;
-  text: string;
-}
+/** An advisory file read, or one that could not be (too large, a damaged archive entry): a problem of the import, not its end. */
+export type AdvisoryFile = { name: string; text: string; problem?: undefined } | { name: string; problem: string; text?: undefined };
 
 export class SourceError extends Error {
   override name = 'SourceError';
@@ -36,7 +34,7 @@ export async function countAdvisoryFiles(source: string): Promise<number> {
 export async function* readAdvisoryFiles(source: string): AsyncGenerator<AdvisoryFile> {
   for (const file of await sourceFiles(source)) {
     if (isZip(file)) yield* readZip(file);
-    else yield { name: file, text: await readCapped(file) };
+    else yield await readCapped(file);
   }
 }
 
@@ -69,10 +67,10 @@ function isZip(file: string): boolean {
   return file.endsWith('.zip');
 }
 
-async function readCapped(file: string): Promise<string> {
+async function readCapped(file: string): Promise<AdvisoryFile> {
   const stats = await fs.stat(file);
-  if (stats.size > MAX_ADVISORY_BYTES) throw new SourceError(`${file}: ${stats.size} bytes, over the ${MAX_ADVISORY_BYTES}-byte limit for an advisory`);
-  return fs.readFile(file, 'utf8');
+  if (stats.size > MAX_ADVISORY_BYTES) return { name: file, problem: `${stats.size} bytes, over the ${MAX_ADVISORY_BYTES}-byte limit for an advisory` };
+  return { name: file, text: await fs.readFile(file, 'utf8') };
 }
 
 function isJsonEntry(entry: yauzl.Entry): boolean {
@@ -137,11 +135,21 @@ async function* readZip(file: string): AsyncGenerator<AdvisoryFile> {
     for await (const entry of zipEntries(zip)) {
       if (!isJsonEntry(entry)) continue;
       const name = `${file}!${entry.fileName}`;
-      if (entry.uncompressedSize > MAX_ADVISORY_BYTES) throw new SourceError(`${name}: over the ${MAX_ADVISORY_BYTES}-byte limit for an advisory`);
-      const stream = await new Promise<Readable>((resolve, reject) => zip.openReadStream(entry, (error, s) => (error ? reject(error) : resolve(s))));
-      const chunks: Buffer[] = [];
-      for await (const chunk of stream) chunks.push(chunk as Buffer);
-      yield { name, text: Buffer.concat(chunks).toString('utf8') };
+      if (entry.uncompressedSize > MAX_ADVISORY_BYTES) {
+        yield { name, problem: `${entry.uncompressedSize} bytes, over the ${MAX_ADVISORY_BYTES}-byte limit for an advisory` };
+        continue;
+      }
+      let text: string;
+      try {
+        const stream = await new Promise<Readable>((resolve, reject) => zip.openReadStream(entry, (error, s) => (error ? reject(error) : resolve(s))));
+        const chunks: Buffer[] = [];
+        for await (const chunk of stream) chunks.push(chunk as Buffer);
+        text = Buffer.concat(chunks).toString('utf8');
+      } catch (error) {
+        yield { name, problem: `unreadable entry (${(error as Error).message})` };
+        continue;
+      }
+      yield { name, text };
     }
   } catch (error) {
     if (error instanceof SourceError) throw error;

@@ -318,7 +318,8 @@ function migrations(dialect: Dialect): Record<string, Migration> {
           .addColumn('inventory', types.text, (c) => c.notNull())
           .execute();
 
-        // One scan per image of a repository: a durable job while PENDING or IN_PROGRESS.
+        // One scan per image of a repository: its last result, and a durable job while queued
+        // (`queued`; `claim` names the worker running it, `attempts` counts its tries).
         await db.schema
           .createTable('image_scans')
           .addColumn('repository_id', 'bigint', (c) => c.notNull())
@@ -327,14 +328,17 @@ function migrations(dialect: Dialect): Record<string, Migration> {
           .addColumn('status', types.text, (c) => c.notNull())
           .addColumn('description', types.text)
           .addColumn('requested_at', 'bigint', (c) => c.notNull())
+          .addColumn('queued', 'integer', (c) => c.notNull())
+          .addColumn('claim', types.text)
           .addColumn('claimed_at', 'bigint')
+          .addColumn('attempts', 'integer', (c) => c.notNull())
           .addColumn('completed_at', 'bigint')
           .addColumn('vulndb_updated_at', 'bigint')
           .addColumn('counts', types.text)
           .addPrimaryKeyConstraint('image_scans_pk', ['repository_id', 'manifest_digest'])
           .addForeignKeyConstraint('image_scans_manifest', ['repository_id', 'manifest_digest'], 'manifests', ['repository_id', 'digest'], (c) => c.onDelete('cascade'))
           .execute();
-        await db.schema.createIndex('image_scans_status').on('image_scans').columns(['status', 'requested_at']).execute();
+        await db.schema.createIndex('image_scans_queue').on('image_scans').columns(['queued', 'requested_at']).execute();
         await db.schema.createIndex('image_scans_manifest').on('image_scans').column('manifest_digest').execute();
 
         // Findings of an image's scans: kept across rescans (first observed, closed when fixed).

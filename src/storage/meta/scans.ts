@@ -1,14 +1,19 @@
 import type { RegistryScanningConfiguration } from '../../scanning/configuration.js';
+import { randomUUID } from 'node:crypto';
+import type { ExpressionBuilder } from 'kysely';
 import { prepareQuery } from './database.js';
-import type { Queryable } from './schema.js';
+import type { Queryable, Schema } from './schema.js';
 
 export interface ScanKey {
   repositoryId: number;
   manifestDigest: string;
 }
 
-/** ACTIVE: scanned, and monitored continuously (ENHANCED with CONTINUOUS_SCAN), as ECR says it. */
-export type ScanStatus = 'PENDING' | 'IN_PROGRESS' | 'COMPLETE' | 'ACTIVE' | 'FAILED' | 'UNSUPPORTED_IMAGE' | 'FINDINGS_UNAVAILABLE';
+/**
+ * What ECR shows of an image's scan: IN_PROGRESS until a first result, then the last result.
+ * ACTIVE: scanned, and monitored continuously (ENHANCED with CONTINUOUS_SCAN).
+ */
+export type ScanStatus = 'IN_PROGRESS' | 'COMPLETE' | 'ACTIVE' | 'FAILED' | 'UNSUPPORTED_IMAGE' | 'FINDINGS_UNAVAILABLE';
 
 /** Whether a scan in this status has findings to show. */
 export function hasFindings(status: ScanStatus): boolean {
@@ -24,6 +29,8 @@ export async function repositoryOf(db: Queryable, repositoryId: number): Promise
 export interface ScanRecord extends ScanKey {
   scanType: 'BASIC' | 'ENHANCED';
   status: ScanStatus;
+  /** A scan is wanted and not finished yet (the status shows the last result meanwhile, if kept). */
+  queued: boolean;
   description: string | null;
   requestedAt: number;
   completedAt: number | null;
@@ -59,78 +66,113 @@ export async function putScanningConfiguration(db: Queryable, registryId: string
     .execute();
 }
 
-/** Queues a scan of an image (again): PENDING, its findings kept for the rescan to update. */
-export async function requestScan(db: Queryable, key: ScanKey, scanType: 'BASIC' | 'ENHANCED', now: number): Promise<void> {
-  const values = { scan_type: scanType, status: 'PENDING', description: null, requested_at: now, claimed_at: null };
+/**
+ * Queues a scan of an image (again): its findings are kept for the scan to update. With
+ * `keepResult` (a continuous rescan) the image keeps showing its last result meanwhile;
+ * otherwise it shows IN_PROGRESS. A worker running a scan of it loses its claim: its result
+ * is discarded and the scan runs again.
+ */
+export async function requestScan(db: Queryable, key: ScanKey, scanType: 'BASIC' | 'ENHANCED', now: number, options: { keepResult?: boolean } = {}): Promise<void> {
+  const queue = { scan_type: scanType, requested_at: now, queued: 1, claim: null, claimed_at: null, attempts: 0 };
+  const shown = options.keepResult ? {} : { status: 'IN_PROGRESS', description: null };
   await db
     .insertInto('image_scans')
-    .values({ repository_id: key.repositoryId, manifest_digest: key.manifestDigest, ...values, completed_at: null, vulndb_updated_at: null, counts: null })
-    .onConflict((oc) => oc.columns(['repository_id', 'manifest_digest']).doUpdateSet(values))
+    .values({
+      repository_id: key.repositoryId,
+      manifest_digest: key.manifestDigest,
+      ...queue,
+      status: 'IN_PROGRESS',
+      description: null,
+      completed_at: null,
+      vulndb_updated_at: null,
+      counts: null,
+    })
+    .onConflict((oc) => oc.columns(['repository_id', 'manifest_digest']).doUpdateSet({ ...queue, ...shown }))
     .execute();
 }
 
+export interface ClaimedScan extends ScanKey {
+  scanType: 'BASIC' | 'ENHANCED';
+  /** Names this worker's claim: heartbeats and the finish hold only while it is the scan's. */
+  token: string;
+}
+
+/** Tries a scan gets before it is given up (each try that never finished killed, or lost, its worker). */
+export const MAX_SCAN_ATTEMPTS = 3;
+
 /**
- * Takes the oldest waiting scan, or one whose worker stopped sending heartbeats (its process
- * died): resolves to it, or undefined when there is none. The conditional update makes sure
- * two workers never take the same scan.
+ * Takes the oldest queued scan that no live worker holds (none, or one whose heartbeat
+ * stopped: its process died), or resolves to undefined. Conditional updates make sure two
+ * workers never hold the same scan. Scans tried MAX_SCAN_ATTEMPTS times are given up (FAILED).
  */
-export async function claimNextScan(db: Queryable, now: number, staleBefore: number): Promise<(ScanKey & { scanType: 'BASIC' | 'ENHANCED' }) | undefined> {
+export async function claimNextScan(db: Queryable, now: number, staleBefore: number): Promise<ClaimedScan | undefined> {
+  const free = (eb: ExpressionBuilder<Schema, 'image_scans'>) => eb.and([eb('queued', '=', 1), eb.or([eb('claim', 'is', null), eb('claimed_at', '<', staleBefore)])]);
+  await db
+    .updateTable('image_scans')
+    .set({ queued: 0, claim: null, claimed_at: null, status: 'FAILED', description: 'The scan was tried several times and never finished.', completed_at: now })
+    .where((eb) => eb.and([free(eb), eb('attempts', '>=', MAX_SCAN_ATTEMPTS)]))
+    .execute();
   for (let attempt = 0; attempt < 5; attempt++) {
     const candidate = await db
       .selectFrom('image_scans')
       .select(['repository_id', 'manifest_digest', 'scan_type', 'requested_at'])
-      .where((eb) => eb.or([eb('status', '=', 'PENDING'), eb.and([eb('status', '=', 'IN_PROGRESS'), eb('claimed_at', '<', staleBefore)])]))
+      .where(free)
       .orderBy('requested_at')
       .limit(1)
       .executeTakeFirst();
     if (!candidate) return undefined;
+    const token = randomUUID();
     const result = await db
       .updateTable('image_scans')
-      .set({ status: 'IN_PROGRESS', claimed_at: now })
+      .set((eb) => ({ claim: token, claimed_at: now, attempts: eb('attempts', '+', 1) }))
       .where('repository_id', '=', candidate.repository_id)
       .where('manifest_digest', '=', candidate.manifest_digest)
       .where('requested_at', '=', candidate.requested_at)
-      .where((eb) => eb.or([eb('status', '=', 'PENDING'), eb.and([eb('status', '=', 'IN_PROGRESS'), eb('claimed_at', '<', staleBefore)])]))
+      .where(free)
       .executeTakeFirst();
     if (Number(result.numUpdatedRows) === 1) {
-      return { repositoryId: Number(candidate.repository_id), manifestDigest: candidate.manifest_digest, scanType: candidate.scan_type };
+      return { repositoryId: Number(candidate.repository_id), manifestDigest: candidate.manifest_digest, scanType: candidate.scan_type, token };
     }
   }
   return undefined;
 }
 
-export async function heartbeatScan(db: Queryable, key: ScanKey, now: number): Promise<void> {
+export async function heartbeatScan(db: Queryable, scan: ClaimedScan, now: number): Promise<void> {
   await db
     .updateTable('image_scans')
     .set({ claimed_at: now })
-    .where('repository_id', '=', key.repositoryId)
-    .where('manifest_digest', '=', key.manifestDigest)
-    .where('status', '=', 'IN_PROGRESS')
+    .where('repository_id', '=', scan.repositoryId)
+    .where('manifest_digest', '=', scan.manifestDigest)
+    .where('claim', '=', scan.token)
     .execute();
 }
 
-/** Ends a scan; resolves to false when the scan was requested again meanwhile (it stays queued). */
+/**
+ * Records a scan's result, if this worker still holds the scan (it was not requested again,
+ * nor taken over, meanwhile); resolves to whether it did. Run it in the transaction that
+ * records the findings, first: a result not recorded leaves the findings as they were.
+ */
 export async function finishScan(
-  db: Queryable,
-  key: ScanKey,
-  claimedAt: number,
+  trx: Queryable,
+  scan: ClaimedScan,
   outcome: { status: ScanStatus; description: string | null; counts: Record<string, number> | null; vulndbUpdatedAt: number | null },
   now: number,
 ): Promise<boolean> {
-  const result = await db
+  const result = await trx
     .updateTable('image_scans')
     .set({
+      queued: 0,
+      claim: null,
+      claimed_at: null,
       status: outcome.status,
       description: outcome.description,
       counts: outcome.counts && JSON.stringify(outcome.counts),
       vulndb_updated_at: outcome.vulndbUpdatedAt,
       completed_at: now,
-      claimed_at: null,
     })
-    .where('repository_id', '=', key.repositoryId)
-    .where('manifest_digest', '=', key.manifestDigest)
-    .where('status', '=', 'IN_PROGRESS')
-    .where('claimed_at', '>=', claimedAt)
+    .where('repository_id', '=', scan.repositoryId)
+    .where('manifest_digest', '=', scan.manifestDigest)
+    .where('claim', '=', scan.token)
     .executeTakeFirst();
   return Number(result.numUpdatedRows) === 1;
 }
@@ -142,6 +184,7 @@ function toScanRecord(row: {
   status: string;
   description: string | null;
   requested_at: number;
+  queued: number;
   completed_at: number | null;
   vulndb_updated_at: number | null;
   counts: string | null;
@@ -151,6 +194,7 @@ function toScanRecord(row: {
     manifestDigest: row.manifest_digest,
     scanType: row.scan_type,
     status: row.status as ScanStatus,
+    queued: Number(row.queued) === 1,
     description: row.description,
     requestedAt: Number(row.requested_at),
     completedAt: row.completed_at === null ? null : Number(row.completed_at),
@@ -319,14 +363,13 @@ export interface ScannedInventory extends ScanKey {
   inventory: string;
 }
 
-/** Finished scans of ENHANCED type, with their image's recorded inventory, in pages (key order). */
+/** Scans of ENHANCED type (finished, queued or running), with their image's recorded inventory, in pages (key order). */
 export async function enhancedScansWithInventories(db: Queryable, after: ScanKey | undefined, limit: number): Promise<ScannedInventory[]> {
   let query = db
     .selectFrom('image_scans')
     .innerJoin('image_inventories', 'image_inventories.manifest_digest', 'image_scans.manifest_digest')
     .innerJoin('repositories', 'repositories.id', 'image_scans.repository_id')
     .select(['image_scans.repository_id', 'image_scans.manifest_digest', 'repositories.registry_id', 'repositories.name', 'image_inventories.inventory'])
-    .where('image_scans.status', 'in', ['COMPLETE', 'ACTIVE'])
     .where('image_scans.scan_type', '=', 'ENHANCED');
   if (after) {
     query = query.where((eb) =>

@@ -248,8 +248,14 @@ export interface ImageScanTable {
   status: string;
   description: string | null;
   requested_at: number;
-  /** When a worker took it (a heartbeat while it runs); null while it waits. */
+  /** 1 while a scan is wanted (requested, not yet finished): a durable job. */
+  queued: number;
+  /** The token of the worker running it; null while it waits. */
+  claim: string | null;
+  /** When that worker took it (refreshed by its heartbeat). */
   claimed_at: number | null;
+  /** Tries since it was requested: a scan that keeps killing its worker is given up. */
+  attempts: number;
   completed_at: number | null;
   vulndb_updated_at: number | null;
   /** JSON: active findings per severity. */

@@ -84,15 +84,10 @@ const describeImageScanFindings: Operation = async (context) => {
   return answer;
 };
 
-/** ECR's `ImageScanStatus`: a queued scan shows as in progress. */
+/** ECR's `ImageScanStatus`: a scan not finished yet shows as in progress, a continuous rescan as the last result. */
 export function scanStatusShape(scan: ScanRecord): { status: string; description: string } {
-  switch (scan.status) {
-    case 'PENDING':
-    case 'IN_PROGRESS':
-      return { status: 'IN_PROGRESS', description: 'The scan is in progress.' };
-    default:
-      return { status: scan.status, description: scan.description ?? '' };
-  }
+  if (scan.status === 'IN_PROGRESS') return { status: 'IN_PROGRESS', description: 'The scan is in progress.' };
+  return { status: scan.status, description: scan.description ?? '' };
 }
 
 /** ECR's `ImageScanFindingsSummary` (DescribeImages), for a scan that completed. */
