@@ -1,4 +1,5 @@
 import { InvalidArgumentError, type Command } from 'commander';
+import { registryHostFor } from '../auth/registry-host.js';
 import { looksLikeDigest } from '../registry/digest.js';
 import { isRegistryError } from '../registry/errors.js';
 import { isSbomFormat, renderSbom, SBOM_FORMATS, type SbomFormat } from '../scanning/sbom/index.js';
@@ -48,7 +49,7 @@ export function registerSbomCommand(program: Command): void {
           throw error;
         }
         // The registry's address as clients name it (ECR's form under a registry domain).
-        const host = config.registryDomain ? `${accountId}.dkr.ecr.${config.region}.${config.registryDomain}` : `${config.host}:${config.port}`;
+        const host = registryHostFor(accountId, { registryDomain: config.registryDomain, region: config.region, requestHost: `${config.host}:${config.port}` });
         const subject = { registry: host, repository, digest: found.digest, tags: found.tags };
         process.stdout.write(`${renderSbom(options.format, found.inventory, subject, new Date())}\n`);
       });

@@ -66,7 +66,9 @@
  *    quarantine, re-check and purge. An upload whose file is taken this way before its
  *    metadata commits re-commits it from its kept bytes, as above.
  *
- * Abandoned upload sessions are expired as part of a run (Uploads.expireAbandoned).
+ * Abandoned upload sessions are expired as part of a run (Uploads.expireAbandoned), and the
+ * package inventories that no image scan refers to any longer are deleted (a cache: an
+ * SBOM request reads one again).
  *
  * Work goes in batches of BATCH candidates read in key order, so memory stays flat however
  * many links and blobs there are; each batch is one short transaction.

@@ -29,15 +29,16 @@ export function mayKeepInline(size: number | undefined): size is number {
 
 /**
  * Opens a committed blob's bytes, wherever they are kept: with its row, or in the blob
- * store. `range` is used by stores without positional readers. Undefined when they are
- * nowhere (a blob row without content is a damaged store).
+ * store. `inline`, when the caller knows it, says which (else a small blob is looked for in
+ * the database first). `range` is used by stores without positional readers. Undefined when
+ * they are nowhere (a blob row without content is a damaged store).
  */
 export async function openBlobContent(
   context: RegistryContext,
-  blob: { digest: Digest; size: number },
+  blob: { digest: Digest; size: number; inline?: boolean },
   range?: { start: number; end: number },
 ): Promise<BlobContent | undefined> {
-  if (blob.size <= INLINE_BLOB_MAX_BYTES) {
+  if (blob.inline ?? blob.size <= INLINE_BLOB_MAX_BYTES) {
     const bytes = await findBlobContent(context.database.db, blob.digest);
     if (bytes) return { reader: new BufferReader(bytes) };
   }
@@ -71,9 +72,10 @@ export async function openBlobStream(context: RegistryContext, blob: { digest: D
 
 const STREAM_CHUNK_BYTES = 1 << 20;
 
-/** Whether a committed blob's bytes are kept anywhere. */
-export async function hasBlobContent(context: RegistryContext, blob: { digest: Digest; size: number }): Promise<boolean> {
-  if (blob.size <= INLINE_BLOB_MAX_BYTES && (await findBlobContent(context.database.db, blob.digest))) return true;
+/** Whether a committed blob's bytes are kept anywhere (`inline`, when the caller knows it, says whether with its row). */
+export async function hasBlobContent(context: RegistryContext, blob: { digest: Digest; size: number; inline?: boolean }): Promise<boolean> {
+  if (blob.inline) return true;
+  if (blob.inline === undefined && blob.size <= INLINE_BLOB_MAX_BYTES && (await findBlobContent(context.database.db, blob.digest))) return true;
   return (await context.blobs.stat(blob.digest)) !== undefined;
 }
 

@@ -22,6 +22,12 @@ export class Blobs {
   ) {}
 
   async stat(name: string, digestText: string): Promise<BlobInfo> {
+    const { digest, size } = await this.linked(name, digestText);
+    return { digest, size };
+  }
+
+  /** The linked blob, and whether its bytes are kept inline; the link counts as touched. */
+  private async linked(name: string, digestText: string): Promise<BlobInfo & { inline: boolean }> {
     const digest = parseDigest(digestText);
     const repository = await this.repositories.get(name);
     const blob = await findLinkedBlob(this.context.database.db, repository.id, digest);
@@ -29,7 +35,7 @@ export class Blobs {
     // The client now relies on the blob being here (it may skip uploading it): garbage
     // collection must spare the link for a grace period from now.
     refreshLinksInBackground(this.context, repository.id, [blob]);
-    return { digest, size: blob.size };
+    return { digest, size: blob.size, inline: blob.inline };
   }
 
   /**
@@ -41,14 +47,14 @@ export class Blobs {
     digestText: string,
     selectRange?: (size: number) => ByteRange | undefined,
   ): Promise<BlobInfo & { range: ByteRange | undefined; content: BlobContent }> {
-    const blob = await this.stat(name, digestText);
+    const { inline, ...blob } = await this.linked(name, digestText);
     const range = selectRange?.(blob.size);
     if (range && (range.start > range.end || range.end >= blob.size)) {
       throw new RegistryError('RANGE_NOT_SATISFIABLE', `range ${range.start}-${range.end} outside blob of ${blob.size} bytes`, {
         size: blob.size,
       });
     }
-    const content = await openBlobContent(this.context, blob, range);
+    const content = await openBlobContent(this.context, { ...blob, inline }, range);
     if (!content) throw new RegistryError('BLOB_UNKNOWN', `blob ${blob.digest} content is missing`, { digest: blob.digest });
     return { ...blob, range, content };
   }

@@ -25,7 +25,7 @@ import type { RegistryContext } from './context.js';
 import { RegistryError } from './errors.js';
 import type { ImageId, Images } from './images.js';
 import type { ParsedManifest } from './manifest.js';
-import { IMAGE_CONFIG_TYPES, IMAGE_MANIFEST_TYPES, INDEX_TYPES } from './media-types.js';
+import { IMAGE_CONFIG_TYPES, IMAGE_MANIFEST_TYPES } from './media-types.js';
 import type { Repositories } from './repositories.js';
 
 /** Basic scanning allows one manual scan of an image per this long, as ECR does. */
@@ -100,8 +100,7 @@ export class ImageScans {
   async requestOnPush(trx: Queryable, repository: RepositoryRow, digest: string, manifest: ParsedManifest): Promise<boolean> {
     // Container images only: not indexes (their images are pushed, and scanned, one by one), nor artifacts.
     if (!IMAGE_MANIFEST_TYPES.has(manifest.mediaType) || !manifest.configMediaType || !IMAGE_CONFIG_TYPES.has(manifest.configMediaType)) return false;
-    const details = await findRepositoryDetails(trx, this.context.registryId, repository.name);
-    const applied = effectiveScanning(await this.configuration(trx), repository.name, details?.scanOnPush ?? false);
+    const applied = effectiveScanning(await this.configuration(trx), repository.name, repository.scanOnPush);
     if (applied.scanFrequency !== 'SCAN_ON_PUSH' && applied.scanFrequency !== 'CONTINUOUS_SCAN') return false;
     await requestScan(trx, { repositoryId: repository.id, manifestDigest: digest }, applied.scanType, this.context.now());
     return true;
@@ -119,7 +118,7 @@ export class ImageScans {
       // ECR's words: manual scans are a feature of basic scanning only.
       throw new RegistryError('SCAN_NOT_ALLOWED', 'This feature is disabled');
     }
-    if (INDEX_TYPES.has(image.mediaType) || !IMAGE_MANIFEST_TYPES.has(image.mediaType)) {
+    if (!IMAGE_MANIFEST_TYPES.has(image.mediaType)) {
       throw new RegistryError('SCAN_IMAGE_UNSUPPORTED', `The image ${image.digest} has media type ${image.mediaType}: only image manifests are scanned.`);
     }
     const key = { repositoryId: repository.id, manifestDigest: image.digest };

@@ -153,7 +153,7 @@ export class Layers {
         { digest },
       );
     }
-    if (!(await hasBlobContent(this.context, { digest, size: blob.size }))) {
+    if (!(await hasBlobContent(this.context, { digest, size: blob.size, inline: blob.inline }))) {
       throw new RegistryError('LAYER_INACCESSIBLE', `The content of the layer with digest '${digest}' is not available`);
     }
     return this.downloads.issue({ registryId: this.context.registryId, repositoryName: name, digest }, this.context.now());

@@ -5,7 +5,7 @@ import * as uploadRows from '../storage/meta/uploads.js';
 import type { Queryable } from '../storage/meta/schema.js';
 import { mayKeepInline } from './blob-content.js';
 import type { RegistryContext } from './context.js';
-import { digestAlgorithm, DigestCalculator, parseDigest, type Digest, type DigestAlgorithm } from './digest.js';
+import { digestAlgorithm, DigestCalculator, digestOf, parseDigest, type Digest, type DigestAlgorithm } from './digest.js';
 import { RegistryError } from './errors.js';
 import { KeyedMutex } from './keyed-mutex.js';
 import { UploadIds } from './upload-ids.js';
@@ -318,9 +318,7 @@ export class Uploads {
   /** Verifies and commits a small blob read whole into memory: its bytes go with its row. */
   private async commitInline(id: string, repository: { id: number } | { name: string }, digest: Digest, bytes: Buffer): Promise<Digest> {
     try {
-      const calculator = new DigestCalculator(digestAlgorithm(digest));
-      calculator.update(bytes);
-      const actual = calculator.digest();
+      const actual = digestOf(bytes, digestAlgorithm(digest));
       if (actual !== digest) throw new RegistryError('DIGEST_INVALID', `content digest ${actual} does not match ${digest}`, { digest });
       await this.link(repository, digest, bytes.length, (trx) => storeBlobContent(trx, digest, bytes));
       if (!id.startsWith(DIRECT_UPLOAD_PREFIX)) this.shared.close(id);

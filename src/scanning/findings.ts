@@ -1,8 +1,8 @@
 /**
- * Findings: one per (advisory, installed package), as recorded after a scan and served by
- * DescribeImageScanFindings in ECR's two shapes (render in http/ecr/operations/scanning.ts).
- * The name is the advisory's CVE where it has one (ECR's basic findings are named by CVE),
- * else its own id.
+ * Findings: one per (vulnerability, installed package at its place), as recorded after a
+ * scan and served by DescribeImageScanFindings in ECR's two shapes (rendered in
+ * http/ecr/operations/scanning.ts). A vulnerability is named by its CVE where an advisory
+ * has one (ECR's basic findings are named by CVE), else by the advisory's own id.
  */
 import type { Match, MatchedPackage } from './match.js';
 import { assessAdvisorySeverity, type EcrSeverity } from './severity.js';

@@ -7,7 +7,6 @@
  * ones close.
  */
 import type { RegistryContext } from '../registry/context.js';
-import { findRepositoryDetails } from '../storage/meta/repositories.js';
 import { enhancedScansWithInventories, getScanningConfiguration, requestScan, type ScanKey } from '../storage/meta/scans.js';
 import type { AffectedKey } from '../storage/meta/vulndb.js';
 import { DEFAULT_SCANNING_CONFIGURATION, effectiveScanning, type RegistryScanningConfiguration } from './configuration.js';
@@ -35,8 +34,7 @@ export async function queueRescans(context: RegistryContext, changed: AffectedKe
         configuration = (await getScanningConfiguration(db, image.registryId)) ?? DEFAULT_SCANNING_CONFIGURATION;
         configurations.set(image.registryId, configuration);
       }
-      const details = await findRepositoryDetails(db, image.registryId, image.repositoryName);
-      const applied = effectiveScanning(configuration, image.repositoryName, details?.scanOnPush ?? false);
+      const applied = effectiveScanning(configuration, image.repositoryName, image.repositoryScanOnPush);
       if (applied.scanType !== 'ENHANCED' || applied.scanFrequency !== 'CONTINUOUS_SCAN') continue;
       const inventory = JSON.parse(image.inventory) as Inventory;
       const concerned = candidatesOf(inventory, { languages: true }).some((candidate) =>

@@ -1,22 +1,25 @@
 /**
  * One scan of one image: its inventory (read from its layers once per manifest digest and
- * kept, so rescans only match again), matched against the vulnerability database, the
- * findings recorded against the image's earlier ones.
+ * kept while the image has scans, so rescans only match again), matched against the
+ * vulnerability database. The worker records the result with its findings.
  *
  * Outcomes, as ECR reports them: COMPLETE (ACTIVE for an ENHANCED scan of a repository
- * scanned continuously: the image stays monitored); UNSUPPORTED_IMAGE for what is not a container
- * image (an index, whose images are scanned one by one; an artifact) and for an image whose
- * distribution scanning does not cover when only OS packages are scanned (BASIC);
- * FINDINGS_UNAVAILABLE before any vulnerability database was imported; FAILED when the layers
- * cannot be read.
+ * scanned continuously: the image stays monitored); UNSUPPORTED_IMAGE for what is not a
+ * container image (an index, whose images are scanned one by one; an artifact; an
+ * attestation, whose layers are no tar archives) and for an image whose distribution
+ * scanning does not cover, unless an ENHANCED scan finds language packages in it;
+ * FINDINGS_UNAVAILABLE before any vulnerability database was imported; FAILED when the
+ * image cannot be read (its blobs are missing, or it holds more package data than a scan
+ * keeps in memory).
  */
 import { openBlobStream } from '../registry/blob-content.js';
 import type { RegistryContext } from '../registry/context.js';
 import type { Digest } from '../registry/digest.js';
-import { IMAGE_CONFIG_TYPES, INDEX_TYPES } from '../registry/media-types.js';
+import { KeyedMutex } from '../registry/keyed-mutex.js';
+import { IMAGE_CONFIG_TYPES, INDEX_TYPES, isNonDistributable } from '../registry/media-types.js';
 import { findManifestContents } from '../storage/meta/images.js';
-import { getInventory, getScanningConfiguration, putInventory, repositoryOf, type ScanKey, type ScanStatus } from '../storage/meta/scans.js';
-import { findRepositoryDetails } from '../storage/meta/repositories.js';
+import { getInventory, getScanningConfiguration, putInventory, type ScanKey, type ScanStatus } from '../storage/meta/scans.js';
+import { findRepositoryById } from '../storage/meta/repositories.js';
 import { DEFAULT_SCANNING_CONFIGURATION, effectiveScanning } from './configuration.js';
 import { databaseState } from '../storage/meta/vulndb.js';
 import { RetainedTooLargeError, type LayerSource } from './filesystem-view.js';
@@ -76,11 +79,10 @@ export async function scanImage(context: RegistryContext, key: ScanKey, scanType
 /** Whether the image's repository is scanned with CONTINUOUS_SCAN now. */
 async function scannedContinuously(context: RegistryContext, key: ScanKey): Promise<boolean> {
   const db = context.database.db;
-  const repository = await repositoryOf(db, key.repositoryId);
+  const repository = await findRepositoryById(db, key.repositoryId);
   if (!repository) return false;
   const configuration = (await getScanningConfiguration(db, repository.registryId)) ?? DEFAULT_SCANNING_CONFIGURATION;
-  const details = await findRepositoryDetails(db, repository.registryId, repository.name);
-  return effectiveScanning(configuration, repository.name, details?.scanOnPush ?? false).scanFrequency === 'CONTINUOUS_SCAN';
+  return effectiveScanning(configuration, repository.name, repository.scanOnPush).scanFrequency === 'CONTINUOUS_SCAN';
 }
 
 /**
@@ -88,19 +90,13 @@ async function scannedContinuously(context: RegistryContext, key: ScanKey): Prom
  * each holding at most MAX_INVENTORY_BYTES: memory stays bounded however many ask at once,
  * and an image asked for twice is read once.
  */
-let reading: Promise<unknown> = Promise.resolve();
-
-function oneAtATime<T>(task: () => Promise<T>): Promise<T> {
-  const run = reading.then(task, task);
-  reading = run.catch(() => undefined);
-  return run;
-}
+const reading = new KeyedMutex();
 
 /** The image's inventory: recorded, or read from its layers and recorded. */
 export async function inventoryOf(context: RegistryContext, key: ScanKey): Promise<Inventory> {
   const recorded = await getInventory(context.database.db, key.manifestDigest);
   if (recorded) return JSON.parse(recorded) as Inventory;
-  return oneAtATime(async () => {
+  return reading.run('inventory', async () => {
     const again = await getInventory(context.database.db, key.manifestDigest);
     return again ? (JSON.parse(again) as Inventory) : readInventory(context, key);
   });
@@ -122,7 +118,7 @@ async function readInventory(context: RegistryContext, key: ScanKey): Promise<In
   // Attestations and signatures (in-toto statements, …) dress as images with layers that are no filesystem.
   if (foreign) throw new UnsupportedImage(`Layers of media type ${foreign.mediaType} are not filesystem layers.`);
   const layers: LayerSource[] = (parsed.layers ?? [])
-    .filter((layer) => !layer.mediaType.includes('.nondistributable.') && !layer.mediaType.includes('.foreign.'))
+    .filter((layer) => !isNonDistributable(layer.mediaType))
     .map((layer) => ({
       mediaType: layer.mediaType,
       async open() {

@@ -55,10 +55,11 @@ export async function importAdvisories(database: Database, source: string, optio
     if (summary.problems.length < PROBLEMS_REPORTED) summary.problems.push(message);
   };
 
-  let batch: { advisory: OsvAdvisory; text: string }[] = [];
+  // By id: a directory holding two exports of an advisory keeps the newer one.
+  let batch = new Map<string, { advisory: OsvAdvisory; text: string }>();
   const flush = async () => {
-    const advisories = batch;
-    batch = [];
+    const advisories = [...batch.values()];
+    batch = new Map();
     const stored = await storedModifiedTimes(database.db, advisories.map(({ advisory }) => advisory.id));
     const replaced = await affectedKeysOf(database.db, [...stored.keys()]);
     const touched = new Set<string>();
@@ -101,14 +102,13 @@ export async function importAdvisories(database: Database, source: string, optio
       problem(`${file.name}: ${error instanceof SyntaxError ? `not JSON (${error.message})` : (error as Error).message}`);
       continue;
     }
-    // A later file with the same id (a directory holding two exports) wins over an earlier one.
     newest = Math.max(newest, Date.parse(advisory.modified));
-    const index = batch.findIndex((entry) => entry.advisory.id === advisory.id);
-    if (index >= 0) batch.splice(index, 1);
-    batch.push({ advisory, text: file.text });
-    if (batch.length >= BATCH) await flush();
+    const queued = batch.get(advisory.id);
+    if (queued) summary.unchanged++; // of the two copies, one is dropped here
+    if (!queued || Date.parse(queued.advisory.modified) < Date.parse(advisory.modified)) batch.set(advisory.id, { advisory, text: file.text });
+    if (batch.size >= BATCH) await flush();
   }
-  if (batch.length > 0) await flush();
+  if (batch.size > 0) await flush();
   const state = await database.transaction((trx) => recordDatabaseState(trx, options.now(), newest));
   return { summary: { ...summary, database: state }, changed: [...changed.values()] };
 }

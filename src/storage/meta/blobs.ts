@@ -25,6 +25,17 @@ const insertLink = prepareQuery(3, (db, repositoryId: number, digest: string, no
 
 const LINKED_COLUMNS = ['blobs.digest', 'blobs.size', 'repository_blobs.touched_at'] as const;
 
+/** One linked blob, and whether its bytes are kept with its row (a reader then need not look). */
+const linkedBlobWithContent = prepareQuery(2, (db, repositoryId: number, digest: string) =>
+  db
+    .selectFrom('repository_blobs')
+    .innerJoin('blobs', 'blobs.digest', 'repository_blobs.digest')
+    .leftJoin('blob_contents', 'blob_contents.digest', 'repository_blobs.digest')
+    .select([...LINKED_COLUMNS, 'blob_contents.digest as inline_digest'])
+    .where('repository_blobs.repository_id', '=', repositoryId)
+    .where('repository_blobs.digest', '=', digest),
+);
+
 const linkedBlob = prepareQuery(2, (db, repositoryId: number, digest: string) =>
   db
     .selectFrom('repository_blobs')
@@ -111,9 +122,10 @@ export async function touchLinks(db: Queryable, repositoryId: number, digests: s
   for (const digest of [...new Set(digests)].sort()) await touchLink.execute(db, repositoryId, digest, now, staleBefore);
 }
 
-/** The blob as seen from a repository: undefined unless it is linked there. */
-export async function findLinkedBlob(db: Queryable, repositoryId: number, digest: string): Promise<BlobRow | undefined> {
-  return linkedBlob.first(db, repositoryId, digest);
+/** The blob as seen from a repository: undefined unless it is linked there. `inline`: its bytes are kept with its row. */
+export async function findLinkedBlob(db: Queryable, repositoryId: number, digest: string): Promise<(BlobRow & { inline: boolean }) | undefined> {
+  const row = await linkedBlobWithContent.first(db, repositoryId, digest);
+  return row && { digest: row.digest, size: row.size, touched_at: row.touched_at, inline: row.inline_digest !== null };
 }
 
 function selectLinkedBlobs(db: Queryable, repositoryId: number, digests: string[]) {

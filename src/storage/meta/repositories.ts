@@ -6,15 +6,23 @@ export interface RepositoryRow {
   registryId: string;
   name: string;
   createdAt: number;
+  /** PutImageScanningConfiguration's flag: a push reads it (scan on push) without another query. */
+  scanOnPush: boolean;
 }
 
 const repositoryByName = prepareQuery(2, (db, registryId: string, name: string) =>
-  db.selectFrom('repositories').select(['id', 'registry_id', 'name', 'created_at']).where('registry_id', '=', registryId).where('name', '=', name),
+  db.selectFrom('repositories').select(['id', 'registry_id', 'name', 'created_at', 'scan_on_push']).where('registry_id', '=', registryId).where('name', '=', name),
 );
 
 export async function findRepository(db: Queryable, registryId: string, name: string): Promise<RepositoryRow | undefined> {
   const row = await repositoryByName.first(db, registryId, name);
-  return row && { id: row.id, registryId: row.registry_id, name: row.name, createdAt: row.created_at };
+  return row && { id: row.id, registryId: row.registry_id, name: row.name, createdAt: row.created_at, scanOnPush: Boolean(row.scan_on_push) };
+}
+
+/** A repository by id (scans name their repository by id). */
+export async function findRepositoryById(db: Queryable, repositoryId: number): Promise<RepositoryRow | undefined> {
+  const row = await db.selectFrom('repositories').select(['id', 'registry_id', 'name', 'created_at', 'scan_on_push']).where('id', '=', repositoryId).executeTakeFirst();
+  return row && { id: row.id, registryId: row.registry_id, name: row.name, createdAt: row.created_at, scanOnPush: Boolean(row.scan_on_push) };
 }
 
 /** Returns the repository, creating it when absent (safe under concurrent callers). */

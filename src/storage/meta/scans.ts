@@ -20,11 +20,7 @@ export function hasFindings(status: ScanStatus): boolean {
   return status === 'COMPLETE' || status === 'ACTIVE';
 }
 
-/** The registry and name of a repository, by id. */
-export async function repositoryOf(db: Queryable, repositoryId: number): Promise<{ registryId: string; name: string } | undefined> {
-  const row = await db.selectFrom('repositories').select(['registry_id', 'name']).where('id', '=', repositoryId).executeTakeFirst();
-  return row && { registryId: row.registry_id, name: row.name };
-}
+
 
 export interface ScanRecord extends ScanKey {
   scanType: 'BASIC' | 'ENHANCED';
@@ -107,30 +103,30 @@ export const MAX_SCAN_ATTEMPTS = 3;
  */
 export async function claimNextScan(db: Queryable, now: number, staleBefore: number): Promise<ClaimedScan | undefined> {
   const free = (eb: ExpressionBuilder<Schema, 'image_scans'>) => eb.and([eb('queued', '=', 1), eb.or([eb('claim', 'is', null), eb('claimed_at', '<', staleBefore)])]);
-  await db
-    .updateTable('image_scans')
-    .set({ queued: 0, claim: null, claimed_at: null, status: 'FAILED', description: 'The scan was tried several times and never finished.', completed_at: now })
-    .where((eb) => eb.and([free(eb), eb('attempts', '>=', MAX_SCAN_ATTEMPTS)]))
-    .execute();
-  for (let attempt = 0; attempt < 5; attempt++) {
+  for (let attempt = 0; attempt < 8; attempt++) {
     const candidate = await db
       .selectFrom('image_scans')
-      .select(['repository_id', 'manifest_digest', 'scan_type', 'requested_at'])
+      .select(['repository_id', 'manifest_digest', 'scan_type', 'requested_at', 'attempts'])
       .where(free)
       .orderBy('requested_at')
       .limit(1)
       .executeTakeFirst();
     if (!candidate) return undefined;
+    const exhausted = Number(candidate.attempts) >= MAX_SCAN_ATTEMPTS;
     const token = randomUUID();
     const result = await db
       .updateTable('image_scans')
-      .set((eb) => ({ claim: token, claimed_at: now, attempts: eb('attempts', '+', 1) }))
+      .set((eb) =>
+        exhausted
+          ? { queued: 0, claim: null, claimed_at: null, status: 'FAILED', description: 'The scan was tried several times and never finished.', completed_at: now }
+          : { claim: token, claimed_at: now, attempts: eb('attempts', '+', 1) },
+      )
       .where('repository_id', '=', candidate.repository_id)
       .where('manifest_digest', '=', candidate.manifest_digest)
       .where('requested_at', '=', candidate.requested_at)
       .where(free)
       .executeTakeFirst();
-    if (Number(result.numUpdatedRows) === 1) {
+    if (Number(result.numUpdatedRows) === 1 && !exhausted) {
       return { repositoryId: Number(candidate.repository_id), manifestDigest: candidate.manifest_digest, scanType: candidate.scan_type, token };
     }
   }
@@ -360,6 +356,7 @@ export async function putInventory(db: Queryable, manifestDigest: string, invent
 export interface ScannedInventory extends ScanKey {
   registryId: string;
   repositoryName: string;
+  repositoryScanOnPush: boolean;
   inventory: string;
 }
 
@@ -369,7 +366,7 @@ export async function enhancedScansWithInventories(db: Queryable, after: ScanKey
     .selectFrom('image_scans')
     .innerJoin('image_inventories', 'image_inventories.manifest_digest', 'image_scans.manifest_digest')
     .innerJoin('repositories', 'repositories.id', 'image_scans.repository_id')
-    .select(['image_scans.repository_id', 'image_scans.manifest_digest', 'repositories.registry_id', 'repositories.name', 'image_inventories.inventory'])
+    .select(['image_scans.repository_id', 'image_scans.manifest_digest', 'repositories.registry_id', 'repositories.name', 'repositories.scan_on_push', 'image_inventories.inventory'])
     .where('image_scans.scan_type', '=', 'ENHANCED');
   if (after) {
     query = query.where((eb) =>
@@ -385,6 +382,7 @@ export async function enhancedScansWithInventories(db: Queryable, after: ScanKey
     manifestDigest: row.manifest_digest,
     registryId: row.registry_id,
     repositoryName: row.name,
+    repositoryScanOnPush: Boolean(row.scan_on_push),
     inventory: row.inventory,
   }));
 }

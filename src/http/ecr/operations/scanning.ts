@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { ImageId } from '../../../registry/images.js';
 import type { RegistryScanningConfiguration } from '../../../scanning/configuration.js';
 import type { StoredFinding } from '../../../scanning/findings.js';
+import { repositoryArn } from '../../../iam/index.js';
 import { hasFindings, type FindingRecord, type ScanRecord } from '../../../storage/meta/scans.js';
 import { AwsError } from '../errors.js';
 import type { Operation, OperationContext } from '../operation.js';
@@ -30,7 +31,7 @@ const batchGetRepositoryScanningConfiguration: Operation = async ({ input, regis
   const { found, missing } = await registry.scans.repositoryConfigurations(names);
   return {
     scanningConfigurations: found.map((applied) => ({
-      repositoryArn: `arn:aws:ecr:${region}:${registry.context.registryId}:repository/${applied.repository}`,
+      repositoryArn: repositoryArn(region, registry.context.registryId, applied.repository),
       repositoryName: applied.repository,
       scanOnPush: applied.scanOnPush,
       ...(applied.scanFrequency ? { scanFrequency: applied.scanFrequency } : {}),
@@ -70,12 +71,9 @@ const describeImageScanFindings: Operation = async (context) => {
     imageId: { imageDigest: result.digest, ...(imageId.imageTag ? { imageTag: imageId.imageTag } : {}) },
     imageScanStatus: scanStatusShape(result.scan),
   };
-  if (hasFindings(result.scan.status)) {
-    const findings: Record<string, unknown> = {
-      imageScanCompletedAt: new Date(result.scan.completedAt ?? result.scan.requestedAt),
-      findingSeverityCounts: result.scan.counts ?? {},
-    };
-    if (result.scan.vulndbUpdatedAt !== null) findings.vulnerabilitySourceUpdatedAt = new Date(result.scan.vulndbUpdatedAt);
+  const summary = scanSummaryShape(result.scan);
+  if (summary) {
+    const findings: Record<string, unknown> = { ...summary };
     if (result.scan.scanType === 'ENHANCED') findings.enhancedFindings = page.map((record) => enhancedFindingShape(context, name, result.digest, record));
     else findings.findings = page.map((record) => basicFindingShape(record.finding as StoredFinding));
     answer.imageScanFindings = findings;
@@ -167,7 +165,7 @@ function enhancedFindingShape(context: OperationContext, repositoryName: string,
     },
     resources: [
       {
-        id: `arn:aws:ecr:${region}:${account}:repository/${repositoryName}/${digest}`,
+        id: `${repositoryArn(region, account, repositoryName)}/${digest}`,
         type: 'AWS_ECR_CONTAINER_IMAGE',
         details: { awsEcrContainerImage: { imageHash: digest, registry: account, repositoryName } },
       },
