@@ -23,6 +23,7 @@ import { takeInventory } from '../src/scanning/inventory.js';
 import { matchInventory } from '../src/scanning/match.js';
 import { importAdvisories } from '../src/scanning/vulndb/import.js';
 import { openDatabase } from '../src/storage/meta/database.js';
+import { median } from './report.js';
 import { makeTempDir, removeTempDir } from './system.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -100,11 +101,6 @@ function advisories(): Record<string, unknown>[] {
   });
 }
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
-}
-
 async function main(): Promise<void> {
   const work = makeTempDir('stowage-bench-scanning');
   try {
@@ -144,13 +140,13 @@ async function main(): Promise<void> {
         matches = (await matchInventory(database.db, inventory!, { languages: true })).length;
         matchTimes.push(performance.now() - started);
       }
-      log(`  match: median ${median(matchTimes).toFixed(1)} ms per image (${matches} findings)`);
+      log(`  match: median ${median(matchTimes)!.toFixed(1)} ms per image (${matches} findings)`);
 
       const rows = [
         '| metric | Stowage |',
         '| --- | ---: |',
-        `| inventory, compressed layer read (MB/s) | ${median(inventoryRates).toFixed(1)} |`,
-        `| match against ${ADVISORIES.toLocaleString('en-US')} advisories, per image (ms) | ${median(matchTimes).toFixed(1)} |`,
+        `| inventory, compressed layer read (MB/s) | ${median(inventoryRates)!.toFixed(1)} |`,
+        `| match against ${ADVISORIES.toLocaleString('en-US')} advisories, per image (ms) | ${median(matchTimes)!.toFixed(1)} |`,
         `| import of ${ADVISORIES.toLocaleString('en-US')} advisories (s) | ${importSeconds.toFixed(2)} |`,
       ];
       const report = [

@@ -1,6 +1,6 @@
 /** rpm databases built in tests: header blobs encoded as rpm writes them, and rpmdb.sqlite files holding them. */
 import Database from 'better-sqlite3';
-import { RPMTAG_ARCH, RPMTAG_EPOCH, RPMTAG_NAME, RPMTAG_RELEASE, RPMTAG_SOURCERPM, RPMTAG_VERSION } from '../../src/scanning/catalogers/rpm-header.js';
+import { type RpmHeaderFields, RPMTAG_ARCH, RPMTAG_EPOCH, RPMTAG_NAME, RPMTAG_RELEASE, RPMTAG_SOURCERPM, RPMTAG_VERSION } from '../../src/scanning/catalogers/rpm-header.js';
 
 export const RPM_INT32_TYPE = 4;
 export const RPM_STRING_TYPE = 6;
@@ -68,14 +68,8 @@ export function encodeHeader(entries: HeaderEntry[], options: { region?: boolean
   return Buffer.concat([preamble, ...chunks]);
 }
 
-export interface TestPackage {
-  name: string;
-  version: string;
-  release: string;
-  epoch?: number;
-  arch?: string;
-  sourceRpm?: string;
-}
+/** A package as its header holds it. */
+export type TestPackage = RpmHeaderFields;
 
 export function rpmHeader(p: TestPackage, options: { region?: boolean } = { region: true }): Buffer {
   const entries: HeaderEntry[] = [

@@ -1,8 +1,8 @@
 import type { RegistryScanningConfiguration } from '../../scanning/configuration.js';
 import { randomUUID } from 'node:crypto';
-import type { ExpressionBuilder } from 'kysely';
+import type { ExpressionBuilder, Selectable } from 'kysely';
 import { prepareQuery } from './database.js';
-import type { Queryable, Schema } from './schema.js';
+import type { ImageScanTable, Queryable, Schema } from './schema.js';
 
 export interface ScanKey {
   repositoryId: number;
@@ -173,18 +173,7 @@ export async function finishScan(
   return Number(result.numUpdatedRows) === 1;
 }
 
-function toScanRecord(row: {
-  repository_id: number;
-  manifest_digest: string;
-  scan_type: 'BASIC' | 'ENHANCED';
-  status: string;
-  description: string | null;
-  requested_at: number;
-  queued: number;
-  completed_at: number | null;
-  vulndb_updated_at: number | null;
-  counts: string | null;
-}): ScanRecord {
+function toScanRecord(row: Selectable<ImageScanTable>): ScanRecord {
   return {
     repositoryId: Number(row.repository_id),
     manifestDigest: row.manifest_digest,

@@ -70,43 +70,38 @@ export async function databaseState(db: Queryable): Promise<VulnDatabaseState | 
 /** Look-ups per query: SQL parameter lists stay well under both dialects' limits. */
 const LOOKUP_BATCH = 500;
 
+/** Runs `query` over the distinct `values` in batches of LOOKUP_BATCH, concatenating what it finds. */
+async function inBatches<R>(values: string[], query: (batch: string[]) => Promise<R[]>): Promise<R[]> {
+  const unique = [...new Set(values)];
+  const found: R[] = [];
+  for (let i = 0; i < unique.length; i += LOOKUP_BATCH) found.push(...(await query(unique.slice(i, i + LOOKUP_BATCH))));
+  return found;
+}
+
+export interface AffectedRow extends AffectedKey {
+  advisoryId: string;
+}
+
+/** The affected rows whose `column` is one of `values`. */
+function affectedRowsWhere(db: Queryable, column: 'package' | 'advisory_id', values: string[]): Promise<AffectedRow[]> {
+  return inBatches(values, async (batch) => {
+    const rows = await db.selectFrom('vuln_affected').select(['advisory_id', 'ecosystem', 'package']).where(column, 'in', batch).execute();
+    return rows.map((row) => ({ advisoryId: row.advisory_id, ecosystem: row.ecosystem, package: row.package }));
+  });
+}
+
 /** The (advisory, ecosystem, package) rows naming any of `packages` (lookup names), in any ecosystem. */
-export async function affectedRowsFor(db: Queryable, packages: string[]): Promise<{ advisoryId: string; ecosystem: string; package: string }[]> {
-  const unique = [...new Set(packages)];
-  const rows: { advisoryId: string; ecosystem: string; package: string }[] = [];
-  for (let i = 0; i < unique.length; i += LOOKUP_BATCH) {
-    const batch = await db
-      .selectFrom('vuln_affected')
-      .select(['advisory_id', 'ecosystem', 'package'])
-      .where('package', 'in', unique.slice(i, i + LOOKUP_BATCH))
-      .execute();
-    for (const row of batch) rows.push({ advisoryId: row.advisory_id, ecosystem: row.ecosystem, package: row.package });
-  }
-  return rows;
+export function affectedRowsFor(db: Queryable, packages: string[]): Promise<AffectedRow[]> {
+  return affectedRowsWhere(db, 'package', packages);
+}
+
+/** The packages stored advisories affect: what an update or removal of them changes. */
+export function affectedKeysOf(db: Queryable, advisoryIds: string[]): Promise<AffectedRow[]> {
+  return affectedRowsWhere(db, 'advisory_id', advisoryIds);
 }
 
 /** The stored documents of advisories, by id. */
 export async function advisoryDocuments(db: Queryable, ids: string[]): Promise<Map<string, string>> {
-  const unique = [...new Set(ids)];
-  const documents = new Map<string, string>();
-  for (let i = 0; i < unique.length; i += LOOKUP_BATCH) {
-    const rows = await db.selectFrom('vuln_advisories').select(['id', 'document']).where('id', 'in', unique.slice(i, i + LOOKUP_BATCH)).execute();
-    for (const row of rows) documents.set(row.id, row.document);
-  }
-  return documents;
-}
-
-/** The packages stored advisories affect: what an update or removal of them changes. */
-export async function affectedKeysOf(db: Queryable, advisoryIds: string[]): Promise<(AffectedKey & { advisoryId: string })[]> {
-  const unique = [...new Set(advisoryIds)];
-  const keys: (AffectedKey & { advisoryId: string })[] = [];
-  for (let i = 0; i < unique.length; i += LOOKUP_BATCH) {
-    const rows = await db
-      .selectFrom('vuln_affected')
-      .select(['advisory_id', 'ecosystem', 'package'])
-      .where('advisory_id', 'in', unique.slice(i, i + LOOKUP_BATCH))
-      .execute();
-    for (const row of rows) keys.push({ advisoryId: row.advisory_id, ecosystem: row.ecosystem, package: row.package });
-  }
-  return keys;
+  const rows = await inBatches(ids, (batch) => db.selectFrom('vuln_advisories').select(['id', 'document']).where('id', 'in', batch).execute());
+  return new Map(rows.map((row) => [row.id, row.document]));
 }
