@@ -3,10 +3,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildImage, dockerRef, skopeo, toolsAvailable } from '../helpers/images.js';
+import { OciClient } from '../helpers/oci-client.js';
 import { STOWAGE_MAIN } from '../helpers/process.js';
 import { awsCliEnvironment, emptyAwsConfigDir, runCommand } from '../helpers/aws-cli.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
-import { osvAdvisories, writeAdvisoryZip } from '../scanning/osv-fixture.js';
+import { laterAdvisory, nodeAppLayers, osvAdvisories, pushLayers, writeAdvisoryZip } from '../scanning/osv-fixture.js';
 
 const tools = toolsAvailable('aws', 'skopeo', 'umoci');
 
@@ -96,5 +97,41 @@ describe.skipIf(!tools)('the scan-on-push CI gate with the AWS CLI', () => {
     const missing = await runCommand(process.execPath, [STOWAGE_MAIN, 'sbom', 'ci/api:absent', ...storage()]);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toMatch(/absent/);
+  }, 120_000);
+  it('rescans continuously when `stowage vulndb import` beside the server brings a new advisory', async () => {
+    const rules = JSON.stringify([{ repositoryFilters: [{ filter: 'node', filterType: 'WILDCARD' }], scanFrequency: 'CONTINUOUS_SCAN' }]);
+    const configured = await runCommand('aws', ['ecr', 'put-registry-scanning-configuration', '--scan-type', 'ENHANCED', '--rules', rules], cli());
+    expect(configured.code, configured.stderr).toBe(0);
+    try {
+      await pushLayers(new OciClient(server.url), 'ci/node-app', 'v1', nodeAppLayers());
+      await server.scanWorker.idle();
+      const findings = async () => {
+        const described = await runCommand(
+          'aws',
+          ['ecr', 'describe-image-scan-findings', '--repository-name', 'ci/node-app', '--image-id', 'imageTag=v1', '--query', 'imageScanFindings.enhancedFindings[].packageVulnerabilityDetails.vulnerabilityId', '--output', 'json'],
+          cli(),
+        );
+        expect(described.code, described.stderr).toBe(0);
+        return (JSON.parse(described.stdout) as string[]).sort();
+      };
+      expect(await findings()).toEqual(['CVE-2021-23337']);
+
+      const update = path.join(work, 'update');
+      fs.mkdirSync(update);
+      fs.writeFileSync(path.join(update, 'minimist.json'), JSON.stringify(laterAdvisory()));
+      const imported = await runCommand(process.execPath, [STOWAGE_MAIN, 'vulndb', 'import', update, ...storage()]);
+      expect(imported.code, imported.stderr).toBe(0);
+      expect(JSON.parse(imported.stdout)).toMatchObject({ imported: 1, rescansQueued: 1 });
+      // The serving process finds the queued rescan on its own (its worker looks every few seconds).
+      const deadline = Date.now() + 30_000;
+      let seen = await findings();
+      while (seen.length < 2 && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        seen = await findings();
+      }
+      expect(seen).toEqual(['CVE-2021-23337', 'CVE-2024-0001']);
+    } finally {
+      await runCommand('aws', ['ecr', 'put-registry-scanning-configuration', '--scan-type', 'BASIC', '--rules', '[]'], cli());
+    }
   }, 120_000);
 });
