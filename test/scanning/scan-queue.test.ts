@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { claimNextScan, type ClaimedScan, finishScan, findScan, heartbeatScan, MAX_SCAN_ATTEMPTS, requestScan, type ScanKey } from '../../src/storage/meta/scans.js';
+import { claimNextScan, type ClaimedScan, finishScan, findScan, heartbeatScan, listFindings, MAX_SCAN_ATTEMPTS, recordFindings, requestScan, type ScanKey } from '../../src/storage/meta/scans.js';
 import { testDialects } from '../helpers/databases.js';
 import { gcFixture, putImage, type GcFixture } from '../gc/support.js';
 
@@ -65,5 +65,20 @@ describe.each(testDialects())('the scan queue on %s', (dialect) => {
     expect((await findScan(db, key))!).toMatchObject({ status: 'ACTIVE', queued: true, counts: { HIGH: 1 } });
     await requestScan(db, key, 'BASIC', 5000);
     expect((await findScan(db, key))!).toMatchObject({ status: 'IN_PROGRESS', queued: true, scanType: 'BASIC' });
+  });
+  it('records findings across scans: first observations kept, gone ones closed, returning ones active again', async () => {
+    const { f, key } = await image();
+    const db = f.database.db;
+    await requestScan(db, key, 'ENHANCED', 1);
+    const finding = (name: string, severity = 'HIGH') => ({ key: name, severity, finding: { name } });
+    const record = (at: number, findings: ReturnType<typeof finding>[]) => f.database.transaction((trx) => recordFindings(trx, key, findings, at));
+    const state = async () =>
+      (await listFindings(db, key, { offset: 0, limit: 10 })).map((r) => `${r.key} ${r.status} ${r.severity} ${r.firstObservedAt}-${r.lastObservedAt}`).sort();
+    await record(100, [finding('a'), finding('b')]);
+    await record(200, [finding('b', 'CRITICAL'), finding('c')]);
+    expect(await state()).toEqual(['a CLOSED HIGH 100-100', 'b ACTIVE CRITICAL 100-200', 'c ACTIVE HIGH 200-200']);
+    await record(300, [finding('a')]);
+    expect(await state()).toEqual(['a ACTIVE HIGH 100-300', 'b CLOSED CRITICAL 100-200', 'c CLOSED HIGH 200-200']);
+    expect((await listFindings(db, key, { status: 'ACTIVE', offset: 0, limit: 10 })).map((r) => r.key)).toEqual(['a']);
   });
 });

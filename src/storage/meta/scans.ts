@@ -205,6 +205,9 @@ export async function findScans(db: Queryable, repositoryId: number, digests: st
   return new Map(rows.map((row) => [row.manifest_digest, toScanRecord(row)]));
 }
 
+/** Findings per insert: 9 parameters each stay under SQLite's limit of 32766. */
+const FINDINGS_BATCH = 1000;
+
 /**
  * Records what a scan found: findings seen before keep their first observation (a closed one
  * found again is active again), new ones start now, active ones not found any more close.
@@ -222,34 +225,34 @@ export async function recordFindings(
     .where('manifest_digest', '=', key.manifestDigest)
     .execute();
   const known = new Map(existing.map((row) => [row.finding_key, row.status]));
-  const current = new Set<string>();
-  for (const finding of findings) {
-    current.add(finding.key);
-    const document = JSON.stringify(finding.finding);
-    if (known.has(finding.key)) {
-      await trx
-        .updateTable('image_findings')
-        .set({ severity: finding.severity, status: 'ACTIVE', last_observed_at: now, updated_at: now, finding: document })
-        .where('repository_id', '=', key.repositoryId)
-        .where('manifest_digest', '=', key.manifestDigest)
-        .where('finding_key', '=', finding.key)
-        .execute();
-    } else {
-      await trx
-        .insertInto('image_findings')
-        .values({
+  const current = new Set(findings.map((finding) => finding.key));
+  // One statement per batch: a finding seen before keeps its first observation.
+  for (let i = 0; i < findings.length; i += FINDINGS_BATCH) {
+    await trx
+      .insertInto('image_findings')
+      .values(
+        findings.slice(i, i + FINDINGS_BATCH).map((finding) => ({
           repository_id: key.repositoryId,
           manifest_digest: key.manifestDigest,
           finding_key: finding.key,
           severity: finding.severity,
-          status: 'ACTIVE',
+          status: 'ACTIVE' as const,
           first_observed_at: now,
           last_observed_at: now,
           updated_at: now,
-          finding: document,
-        })
-        .execute();
-    }
+          finding: JSON.stringify(finding.finding),
+        })),
+      )
+      .onConflict((oc) =>
+        oc.columns(['repository_id', 'manifest_digest', 'finding_key']).doUpdateSet((eb) => ({
+          severity: eb.ref('excluded.severity'),
+          status: 'ACTIVE',
+          last_observed_at: eb.ref('excluded.last_observed_at'),
+          updated_at: eb.ref('excluded.updated_at'),
+          finding: eb.ref('excluded.finding'),
+        })),
+      )
+      .execute();
   }
   const gone = [...known].filter(([findingKey, status]) => status === 'ACTIVE' && !current.has(findingKey)).map(([findingKey]) => findingKey);
   for (let i = 0; i < gone.length; i += 500) {
