@@ -14,6 +14,7 @@ import {
   hasFindings,
   listFindings,
   putScanningConfiguration,
+  requestManualScan,
   requestScan,
   type FindingRecord,
   type ScanRecord,
@@ -122,14 +123,8 @@ export class ImageScans {
       throw new RegistryError('SCAN_IMAGE_UNSUPPORTED', `The image ${image.digest} has media type ${image.mediaType}: only image manifests are scanned.`);
     }
     const key = { repositoryId: repository.id, manifestDigest: image.digest };
-    const previous = await findScan(this.context.database.db, key);
-    const now = this.context.now();
-    // A scan that could not look (it failed, or no database existed) does not count.
-    const counted = previous && previous.status !== 'FAILED' && previous.status !== 'FINDINGS_UNAVAILABLE';
-    if (previous && (previous.queued || (counted && now - previous.requestedAt < MANUAL_SCAN_INTERVAL_MS))) {
-      throw new RegistryError('SCAN_LIMIT_EXCEEDED', 'The scan quota per image has been exceeded. Wait and try again.');
-    }
-    await this.context.database.transaction((trx) => requestScan(trx, key, 'BASIC', now));
+    const queued = await this.context.database.transaction((trx) => requestManualScan(trx, key, this.context.now(), MANUAL_SCAN_INTERVAL_MS));
+    if (!queued) throw new RegistryError('SCAN_LIMIT_EXCEEDED', 'The scan quota per image has been exceeded. Wait and try again.');
     this.signal.notify();
     return { digest: image.digest, tag: imageId.imageTag, status: 'IN_PROGRESS' };
   }

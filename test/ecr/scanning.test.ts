@@ -179,6 +179,16 @@ describe.each(testDialects())('image scanning through the ECR API on %s', (diale
     expect(missing.name).toBe('ImageNotFoundException');
   });
 
+  it('lets one of two simultaneous manual scans of an image through', async () => {
+    await env.ecr.send(new CreateRepositoryCommand({ repositoryName: 'scan/race' }));
+    await pushLayers(oci, 'scan/race', 'v1', alpineLayers());
+    const calls = await Promise.allSettled([0, 1].map(() => env.ecr.send(new StartImageScanCommand({ repositoryName: 'scan/race', imageId: { imageTag: 'v1' } }))));
+    expect(calls.filter((call) => call.status === 'fulfilled')).toHaveLength(1);
+    const refused = calls.find((call): call is PromiseRejectedResult => call.status === 'rejected')!;
+    expect((refused.reason as Error).name).toBe('LimitExceededException');
+    await scanned();
+  });
+
   it('stores the registry scanning configuration and says what applies to each repository', async () => {
     expect((await env.ecr.send(new GetRegistryScanningConfigurationCommand({}))).scanningConfiguration).toEqual({ scanType: 'BASIC', rules: [] });
     const invalid = await awsErrorOf(

@@ -87,6 +87,31 @@ export async function requestScan(db: Queryable, key: ScanKey, scanType: 'BASIC'
     .execute();
 }
 
+/**
+ * Queues a manual scan unless the image's scan is queued already or counted within
+ * `intervalMs` (failed scans, and scans without a database, do not count): one statement,
+ * so two requests at once never both get through. Resolves to whether it queued.
+ */
+export async function requestManualScan(db: Queryable, key: ScanKey, now: number, intervalMs: number): Promise<boolean> {
+  const queue = { scan_type: 'BASIC' as const, requested_at: now, queued: 1, claim: null, claimed_at: null, attempts: 0, status: 'IN_PROGRESS', description: null };
+  const result = await db
+    .insertInto('image_scans')
+    .values({ repository_id: key.repositoryId, manifest_digest: key.manifestDigest, ...queue, completed_at: null, vulndb_updated_at: null, counts: null })
+    .onConflict((oc) =>
+      oc
+        .columns(['repository_id', 'manifest_digest'])
+        .doUpdateSet(queue)
+        .where((eb) =>
+          eb.and([
+            eb('image_scans.queued', '=', 0),
+            eb.or([eb('image_scans.status', 'in', ['FAILED', 'FINDINGS_UNAVAILABLE']), eb('image_scans.requested_at', '<=', now - intervalMs)]),
+          ]),
+        ),
+    )
+    .executeTakeFirst();
+  return Number(result.numInsertedOrUpdatedRows ?? 0) > 0;
+}
+
 export interface ClaimedScan extends ScanKey {
   scanType: 'BASIC' | 'ENHANCED';
   /** Names this worker's claim: heartbeats and the finish hold only while it is the scan's. */
@@ -189,12 +214,7 @@ function toScanRecord(row: Selectable<ImageScanTable>): ScanRecord {
 }
 
 export async function findScan(db: Queryable, key: ScanKey): Promise<ScanRecord | undefined> {
-  const row = await db
-    .selectFrom('image_scans')
-    .selectAll()
-    .where('repository_id', '=', key.repositoryId)
-    .where('manifest_digest', '=', key.manifestDigest)
-    .executeTakeFirst();
+  const row = await db.selectFrom('image_scans').selectAll().where('repository_id', '=', key.repositoryId).where('manifest_digest', '=', key.manifestDigest).executeTakeFirst();
   return row && toScanRecord(row);
 }
 
