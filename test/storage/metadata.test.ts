@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findLinkedBlob, findLinkedBlobs, linkBlob, unlinkBlob } from '../../src/storage/meta/blobs.js';
+import { findLinkedBlob, findLinkedBlobs, linkBlob, storeBlobContent, unlinkBlob } from '../../src/storage/meta/blobs.js';
 import { openDatabase, type Database } from '../../src/storage/meta/database.js';
 import * as manifests from '../../src/storage/meta/manifests.js';
 import { ensureRepository, findRepository, listRepositoryNames } from '../../src/storage/meta/repositories.js';
@@ -69,7 +69,10 @@ describe.each(testDialects())('metadata queries on %s', (dialect) => {
     await linkBlob(database.db, one.id, 'sha256:aa', 5, 2);
     await linkBlob(database.db, two.id, 'sha256:aa', 5, 3);
     // Linked again at 2: the link's touch time follows (see gc/collect.ts).
-    expect(await findLinkedBlob(database.db, one.id, 'sha256:aa')).toEqual({ digest: 'sha256:aa', size: 5, touched_at: 2 });
+    expect(await findLinkedBlob(database.db, one.id, 'sha256:aa')).toEqual({ digest: 'sha256:aa', size: 5, touched_at: 2, inline: false });
+    // Bytes kept with the row show as inline.
+    await storeBlobContent(database.db, 'sha256:aa', Buffer.from('bytes'));
+    expect(await findLinkedBlob(database.db, two.id, 'sha256:aa')).toMatchObject({ inline: true });
     expect(await unlinkBlob(database.db, one.id, 'sha256:aa')).toBe(true);
     expect(await unlinkBlob(database.db, one.id, 'sha256:aa')).toBe(false);
     expect(await findLinkedBlob(database.db, one.id, 'sha256:aa')).toBeUndefined();
