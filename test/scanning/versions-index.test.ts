@@ -10,22 +10,10 @@ import {
   pep440VersionScheme,
   rpmVersionScheme,
   rubygemsVersionScheme,
+  VERSION_SCHEMES,
   versionSchemeFor,
   type VersionScheme,
 } from '../../src/scanning/versions/index.js';
-
-const ALL_SCHEMES: readonly VersionScheme[] = [
-  apkVersionScheme,
-  cargoVersionScheme,
-  dpkgVersionScheme,
-  goVersionScheme,
-  mavenVersionScheme,
-  npmVersionScheme,
-  packagistVersionScheme,
-  pep440VersionScheme,
-  rpmVersionScheme,
-  rubygemsVersionScheme,
-];
 
 /** A valid version of each scheme, and text each scheme rejects. */
 const SAMPLES: ReadonlyMap<VersionScheme, { valid: string; invalid: readonly string[] }> = new Map([
@@ -88,7 +76,7 @@ describe('versionSchemeFor', () => {
 });
 
 describe('ordering of invalid versions', () => {
-  for (const scheme of ALL_SCHEMES) {
+  for (const scheme of VERSION_SCHEMES) {
     const { valid, invalid } = SAMPLES.get(scheme)!;
 
     it(`${scheme.name}: puts every invalid version before every valid one`, () => {

@@ -29,6 +29,20 @@ export {
   rubygemsVersionScheme,
 };
 
+/** Every version ordering there is. */
+export const VERSION_SCHEMES: readonly VersionScheme[] = [
+  apkVersionScheme,
+  cargoVersionScheme,
+  dpkgVersionScheme,
+  goVersionScheme,
+  mavenVersionScheme,
+  npmVersionScheme,
+  packagistVersionScheme,
+  pep440VersionScheme,
+  rpmVersionScheme,
+  rubygemsVersionScheme,
+];
+
 const SCHEMES_BY_ECOSYSTEM: ReadonlyMap<string, VersionScheme> = new Map([
   ['Debian', dpkgVersionScheme],
   ['Ubuntu', dpkgVersionScheme],
