@@ -5,7 +5,7 @@ import { FileTooLargeError, LayerFormatError, normalizeLayerPath, readLayer } fr
 import { catalogDpkg, wantsDpkg } from '../../src/scanning/catalogers/dpkg.js';
 import { catalogApk, wantsApk } from '../../src/scanning/catalogers/apk.js';
 import { findOsRelease, wantsOsRelease } from '../../src/scanning/os-release.js';
-import { DOCKER_GZIP, GZIP as GZIP_TYPE, TAR, ZSTD, asAsync, gzLayer, layer, tarOf, zstdAvailable, zstdCompress, type TestEntry } from './layers.js';
+import { DOCKER_GZIP, GZIP as GZIP_TYPE, TAR, ZSTD, asAsync, gzLayer, layer, tarOf, withMemoryPeak, zstdAvailable, zstdCompress, type TestEntry } from './layers.js';
 
 const pkg = (name: string, version: string, extra = '') =>
   `Package: ${name}\nStatus: install ok installed\nArchitecture: amd64\nVersion: ${version}\n${extra}Description: the ${name} package\n it spans lines\n Package: not-a-package\n .\n Version: 9.9\n`;
@@ -204,18 +204,8 @@ describe('memory', () => {
         return out;
       },
     };
-    const before = process.memoryUsage();
-    let peak = 0;
-    const timer = setInterval(() => {
-      const m = process.memoryUsage();
-      peak = Math.max(peak, m.heapUsed + m.arrayBuffers - before.heapUsed - before.arrayBuffers);
-    }, 5);
-    try {
-      const files = await collectFiles([source], (p) => p === 'etc/small');
-      expect(view(files)).toEqual({ 'etc/small': 's' });
-    } finally {
-      clearInterval(timer);
-    }
+    const { result: files, peak } = await withMemoryPeak(() => collectFiles([source], (p) => p === 'etc/small'));
+    expect(view(files)).toEqual({ 'etc/small': 's' });
     expect(peak).toBeLessThan(48 * 1024 * 1024);
   });
 });

@@ -14,7 +14,7 @@ import {
 import { catalogGo, goPackagesOf, parseModInfo, stdlibVersion } from '../../src/scanning/catalogers/go.js';
 import { catalogLanguagePackages, collectLanguageFiles, languageExtractor } from '../../src/scanning/catalogers/language.js';
 import { GO_MAGIC, SERVER_MODINFO, elfFile, goBuildInfoBlob, uvarint } from './language-fixtures.js';
-import { gzLayer } from './layers.js';
+import { gzLayer, withMemoryPeak } from './layers.js';
 
 const SERVER_PACKAGES = (location: string) => [
   { ecosystem: 'Go', name: 'example.com/shop', version: 'v1.4.2', location },
@@ -211,18 +211,7 @@ describe('Go executables in layers', () => {
         return out;
       },
     };
-    const before = process.memoryUsage();
-    let peak = 0;
-    const timer = setInterval(() => {
-      const m = process.memoryUsage();
-      peak = Math.max(peak, m.heapUsed + m.arrayBuffers - before.heapUsed - before.arrayBuffers);
-    }, 5);
-    let files: Map<string, Buffer>;
-    try {
-      files = await collectFiles([source], () => false, { extract: languageExtractor() });
-    } finally {
-      clearInterval(timer);
-    }
+    const { result: files, peak } = await withMemoryPeak(() => collectFiles([source], () => false, { extract: languageExtractor() }));
     expect(files.get('usr/local/bin/api')).toEqual(blob);
     expect(peak).toBeLessThan(48 * 1024 * 1024);
   });

@@ -71,3 +71,18 @@ export async function gzLayer(entries: TestEntry[], mediaType = GZIP) {
 export async function* asAsync<T>(items: T[]): AsyncGenerator<T> {
   for (const item of items) yield item;
 }
+
+/** Runs `task` and resolves to its result and the most heap and buffer memory it held above the start (sampled every 5 ms). */
+export async function withMemoryPeak<T>(task: () => Promise<T>): Promise<{ result: T; peak: number }> {
+  const before = process.memoryUsage();
+  let peak = 0;
+  const timer = setInterval(() => {
+    const m = process.memoryUsage();
+    peak = Math.max(peak, m.heapUsed + m.arrayBuffers - before.heapUsed - before.arrayBuffers);
+  }, 5);
+  try {
+    return { result: await task(), peak };
+  } finally {
+    clearInterval(timer);
+  }
+}
